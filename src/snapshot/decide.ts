@@ -73,8 +73,10 @@ function decideDeletion(view: ContentView): Action {
   const v = view.vocabulary;
   const status = view.status;
   // Upstream only deletes when status carries the handle; a pre-provisioned content deleted before
-  // its first status write would leak its backend snapshot under deletionPolicy Delete.
-  const handle = status?.handle ?? (view.source.type === 'pre-provisioned' ? view.source.handle : undefined);
+  // its first status write would leak its backend snapshot under deletionPolicy Delete. Only a
+  // never-written status falls back to the spec handle: after our own delete the status is
+  // cleared (not absent), which must end in finalizer removal, not a second delete.
+  const handle = status?.handle ?? (view.source.type === 'pre-provisioned' && status === undefined ? view.source.handle : undefined);
   const memberOfGroup = v.kind === 'VolumeSnapshotContent' && status?.groupHandle !== undefined;
   if (view.deletionPolicy === 'Delete' && handle !== undefined && !memberOfGroup) {
     const creds = secretFromAnnotations(view.secretAnnotations, {

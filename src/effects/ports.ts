@@ -1,0 +1,37 @@
+// The narrow interfaces the effects need from Kubernetes access, so effects can be exercised with
+// in-memory fakes and the kube layer can change underneath without touching the write ordering.
+
+import type { JsonPatchOp, KubePatch } from '../kube/resource-client.js';
+import type { KubeObject } from '../kube/types.js';
+
+export interface ContentApi<T extends KubeObject> {
+  get(name: string, signal: AbortSignal): Promise<T>;
+  patch(name: string, patch: KubePatch, options: { readonly subresource?: 'status'; readonly signal: AbortSignal }): Promise<T>;
+}
+
+export interface SecretSource {
+  /** Decoded Secret data; rejects with an error that names ns/name and never a value. */
+  getSecretData(namespace: string, name: string, signal: AbortSignal): Promise<Readonly<Record<string, string>>>;
+}
+
+export interface InvolvedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string | undefined;
+  readonly resourceVersion: string | undefined;
+}
+
+export interface EventSink {
+  /** Best effort: never throws, never blocks the reconcile on the API. */
+  warning(object: InvolvedObject, reason: string, message: string): void;
+}
+
+/** Resource versions written by this process, so their watch events do not trigger syncs. */
+export interface OwnWrites {
+  record(name: string, resourceVersion: string | undefined): void;
+  isOwn(name: string, resourceVersion: string): boolean;
+  forget(name: string): void;
+}
+
+export type { JsonPatchOp, KubePatch };

@@ -1,0 +1,87 @@
+// Runs one key through decide → execute until a step is terminal, so a content goes from "new"
+// to "ready" (annotate, create, un-annotate) or from "deleting" to "gone" (delete on the driver,
+// clear status, drop the finalizer) in one pass, without waiting for watch events of its own
+// writes. The only back edge: each write's response is fed into the forward-only store.
+
+import { Result, TerminalError } from '../controller/result.js';
+import { ContentGoneError } from '../effects/content-writes.js';
+import type { StepExecutor } from '../effects/step-executor.js';
+import type { KubeObject } from '../kube/types.js';
+import type { KindAdapter } from '../kinds/kind-adapter.js';
+import type { Logger } from '../observability/logger.js';
+import type { ActionType } from '../snapshot/action.js';
+import { decide, type DecisionContext } from '../snapshot/decide.js';
+
+/** Enough for the longest legitimate chain (create → unmark → delete → clear → unfinalize). */
+export const MAX_STEPS_PER_PASS = 8;
+
+export interface ContentStore<T> {
+  get(name: string): T | undefined;
+  observe(obj: T): boolean;
+}
+
+export interface ReconcilerDeps<T extends KubeObject> {
+  readonly adapter: KindAdapter<T>;
+  readonly store: ContentStore<T>;
+  readonly executor: StepExecutor<T>;
+  /** Built per pass so it sees the current class cache. */
+  readonly context: () => DecisionContext;
+  readonly log: Logger;
+}
+
+const QUIET: ReadonlySet<ActionType> = new Set(['ignore', 'done', 'wait']);
+
+export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>): (key: string, signal: AbortSignal) => Promise<Result> {
+  const { adapter, store, executor, log } = deps;
+  return async (key, signal) => {
+    let polled = false;
+    // A pre-provisioned content that never had a status looks the same after its backend delete;
+    // remembering what this pass deleted turns the repeat into finalizer removal.
+    const deletedHandles = new Set<string>();
+    for (let step = 0; step < MAX_STEPS_PER_PASS; step++) {
+      const obj = store.get(key);
+      if (obj === undefined) return Result.done();
+      const view = adapter.toView(obj);
+      let action = decide(view, deps.context());
+      if (action.type === 'delete-backend' && deletedHandles.has(action.request.handle)) {
+        action = view.hasFinalizer ? { type: 'remove-finalizer', reason: 'backend object deleted in this pass' } : { type: 'done', reason: 'backend object deleted' };
+      }
+      log.v(QUIET.has(action.type) ? 5 : 2).info('Decision', { [adapter.vocabulary.kind]: key, action: action.type, reason: action.reason });
+      switch (action.type) {
+        case 'ignore':
+        case 'done':
+          return Result.done();
+        case 'wait':
+          return Result.poll('wait');
+        case 'create':
+        case 'refresh':
+          // One driver poll per pass; the next one waits for the poll schedule.
+          if (polled) return Result.poll(action.type);
+          break;
+        default:
+          break;
+      }
+      let outcome;
+      try {
+        outcome = await executor.run(action, obj, signal);
+      } catch (err) {
+        if (err instanceof ContentGoneError) return Result.done();
+        return Result.error(err);
+      }
+      if (action.type === 'delete-backend' && outcome.kind === 'progress') deletedHandles.add(action.request.handle);
+      switch (outcome.kind) {
+        case 'progress':
+          store.observe(outcome.object);
+          break;
+        case 'not-ready':
+          store.observe(outcome.object);
+          polled = true;
+          break;
+        case 'failed':
+          return Result.error(outcome.humanAction ? new TerminalError(outcome.error.message, { cause: outcome.error }) : outcome.error);
+      }
+    }
+    log.warn('Too many steps in one pass; continuing later', { [adapter.vocabulary.kind]: key });
+    return Result.requeueAfter(1000);
+  };
+}
