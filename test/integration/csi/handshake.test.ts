@@ -1,0 +1,154 @@
+// The start-up handshake (upstream main.go steps 9–15) against a scripted driver.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { handshake, StartupError, type DriverInfo, type HandshakeParams } from '../../../src/app/driver-handshake.js';
+import { systemClock } from '../../../src/base/clock.js';
+import { FEATURE_GATE_GROUP_SNAPSHOT, type Options } from '../../../src/cli/options.js';
+import { csiError, ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../../support/scripted-csi-driver.js';
+import { CapturingLogger } from './capturing-logger.js';
+import { testOptions } from './test-options.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startDriver(options: ScriptedCsiDriverOptions = {}): Promise<ScriptedCsiDriver> {
+  const driver = await ScriptedCsiDriver.start(options);
+  cleanups.push(() => driver.stop());
+  return driver;
+}
+
+async function runHandshake(
+  driver: ScriptedCsiDriver,
+  overrides: Partial<Options> = {},
+  log = new CapturingLogger(),
+): Promise<DriverInfo> {
+  const params: HandshakeParams = {
+    options: testOptions({ csiAddress: driver.socketPath, ...overrides }),
+    log,
+    clock: systemClock,
+    onConnectionLost: () => undefined,
+    probeIntervalMs: 20,
+    connectTimeoutMs: 2000,
+  };
+  const info = await handshake(params);
+  cleanups.unshift(() => info.connection.close()); // close before the driver stops
+  return info;
+}
+
+async function startupError(promise: Promise<unknown>): Promise<StartupError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StartupError);
+  return err as StartupError;
+}
+
+describe('handshake', () => {
+  test('asks for name, readiness and capabilities, in upstream order', async () => {
+    const driver = await startDriver({ driverName: 'hostpath.csi.k8s.io' });
+    const info = await runHandshake(driver);
+    expect(info.driverName).toBe('hostpath.csi.k8s.io');
+    expect(info.controllerCapabilities).toEqual({ createDeleteSnapshot: true, listSnapshots: true, getSnapshot: false });
+    expect(info.groupSnapshotsEnabled).toBe(false);
+    expect(info.groupControllerCapabilities).toBeNull();
+    expect(driver.methods()).toEqual(['GetPluginInfo', 'Probe', 'ControllerGetCapabilities']);
+  });
+
+  test('with the CSIVolumeGroupSnapshot gate it also asks the GroupController', async () => {
+    const driver = await startDriver();
+    const info = await runHandshake(driver, { featureGates: new Map([[FEATURE_GATE_GROUP_SNAPSHOT, true]]) });
+    expect(info.groupSnapshotsEnabled).toBe(true);
+    expect(info.groupControllerCapabilities).toEqual({ createDeleteGetGroupSnapshot: true });
+    expect(driver.methods().at(-1)).toBe('GroupControllerGetCapabilities');
+  });
+
+  test('a GroupController failure is only logged; group support stays on', async () => {
+    const driver = await startDriver({
+      handlers: { GroupControllerGetCapabilities: () => { throw csiError(grpc.status.UNIMPLEMENTED, 'no groups'); } },
+    });
+    const log = new CapturingLogger();
+    const info = await runHandshake(driver, { featureGates: new Map([[FEATURE_GATE_GROUP_SNAPSHOT, true]]) }, log);
+    expect(info.groupSnapshotsEnabled).toBe(true);
+    expect(info.groupControllerCapabilities).toBeNull();
+    expect(log.messages()).toContain('error determining if driver supports create/delete group snapshot operations');
+  });
+
+  test('Probe ready=false is retried until the driver is ready', async () => {
+    let probes = 0;
+    const driver = await startDriver({ handlers: { Probe: () => ({ ready: { value: ++probes >= 3 } }) } });
+    const log = new CapturingLogger();
+    await runHandshake(driver, {}, log);
+    expect(driver.requestsTo('Probe')).toHaveLength(3);
+    expect(log.messages().filter((m) => m === 'CSI driver is not ready')).toHaveLength(2);
+  });
+
+  test('a Probe without `ready` means ready', async () => {
+    const driver = await startDriver({ handlers: { Probe: () => ({}) } });
+    await runHandshake(driver);
+    expect(driver.requestsTo('Probe')).toHaveLength(1);
+  });
+
+  test('a Probe that times out is retried', async () => {
+    let probes = 0;
+    const driver = await startDriver({
+      handlers: {
+        Probe: async (_request, { signal }) => {
+          if (++probes === 1) await sleep(2000, undefined, { signal }).catch(() => undefined);
+          return { ready: { value: true } };
+        },
+      },
+    });
+    const log = new CapturingLogger();
+    await runHandshake(driver, { timeoutMs: 200 }, log);
+    expect(probes).toBe(2);
+    expect(log.messages()).toContain('CSI driver probe timed out');
+  });
+
+  test('Probe Unimplemented is fatal with exit code 1', async () => {
+    const driver = await startDriver({
+      handlers: { Probe: () => { throw csiError(grpc.status.UNIMPLEMENTED, 'unknown method Probe'); } },
+    });
+    const err = await startupError(runHandshake(driver));
+    expect(err.exitCode).toBe(1);
+    expect(err.code).toBe('DriverNotReady');
+    expect(err.message).toBe(
+      'error waiting for CSI driver to be ready: CSI driver probe failed: rpc error: code = Unimplemented desc = unknown method Probe',
+    );
+  });
+
+  test('a driver without CREATE_DELETE_SNAPSHOT is fatal', async () => {
+    const driver = await startDriver({ driverName: 'nosnap.csi.k8s.io', controllerCapabilities: ['LIST_SNAPSHOTS'] });
+    const err = await startupError(runHandshake(driver));
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toBe('CSI driver nosnap.csi.k8s.io does not support ControllerCreateSnapshot');
+  });
+
+  test('an empty driver name is fatal', async () => {
+    const driver = await startDriver({ handlers: { GetPluginInfo: () => ({ name: '' }) } });
+    const err = await startupError(runHandshake(driver));
+    expect(err.code).toBe('DriverNameFailed');
+    expect(err.message).toBe('error getting CSI driver name: driver name is empty');
+    expect(driver.methods()).toEqual(['GetPluginInfo']);
+  });
+
+  test('an unreachable driver is a StartupError naming the socket', async () => {
+    const driver = await startDriver();
+    const missing = `${driver.dir}/other.sock`;
+    const err = await startupError(
+      handshake({
+        options: testOptions({ csiAddress: missing }),
+        log: new CapturingLogger(),
+        clock: systemClock,
+        onConnectionLost: () => undefined,
+        connectTimeoutMs: 500,
+      }),
+    );
+    expect(err.code).toBe('CsiConnectFailed');
+    expect(err.message).toContain(`error connecting to CSI driver: unix://${missing} not ready after 0.5s`);
+  });
+});

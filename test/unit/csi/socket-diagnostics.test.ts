@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { describeSocketFacts, inspectSocket } from '../../../src/csi/socket-diagnostics.js';
+
+describe('describeSocketFacts', () => {
+  test('a permission problem names our uid, the socket owner and mode, and the remedy', () => {
+    const text = describeSocketFacts('/csi/csi.sock', {
+      kind: 'permission-denied',
+      mode: 0o140755,
+      ownerUid: 0,
+      ownerGid: 0,
+      processUid: 65532,
+      processGid: 65532,
+    });
+    expect(text).toContain('/csi/csi.sock');
+    expect(text).toContain('uid 65532');
+    expect(text).toContain('owned by uid 0 gid 0');
+    expect(text).toContain('mode 0755');
+    expect(text).toContain('0660');
+    expect(text).toContain('fsGroup');
+  });
+
+  test('a missing socket is named', () => {
+    expect(describeSocketFacts('/csi/csi.sock', { kind: 'missing' })).toContain('socket /csi/csi.sock does not exist');
+  });
+});
+
+describe('inspectSocket', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sd-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('reports a missing path', async () => {
+    await expect(inspectSocket(path.join(dir, 'none.sock'))).resolves.toEqual({ kind: 'missing' });
+  });
+
+  test('reports a regular file as not a socket', async () => {
+    const file = path.join(dir, 'file');
+    fs.writeFileSync(file, '');
+    await expect(inspectSocket(file)).resolves.toMatchObject({ kind: 'not-a-socket' });
+  });
+
+  test('reports a listening socket as connectable', async () => {
+    const socketPath = path.join(dir, 'ok.sock');
+    const server = net.createServer((c) => c.destroy());
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      await expect(inspectSocket(socketPath)).resolves.toEqual({ kind: 'connectable' });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
