@@ -1,0 +1,114 @@
+// The Prometheus metrics, with upstream's names, labels and buckets first (dashboards built for
+// the Go sidecar keep working) and ours beside them. One private registry per process; no label
+// carries an object name, so the series count never grows with the number of contents.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import type { CsiCallObserver, CsiCallSample } from '../csi/interceptor.js';
+import type { InFlightStats, WorkQueueMetrics, WorkQueueMetricsProvider } from '../queue/work-queue-metrics.js';
+
+/** csi-lib-utils' buckets for csi_sidecar_operations_seconds. */
+const CSI_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 25, 50, 120, 300, 600];
+/** component-base workqueue buckets: 1e-8 … 10 s. */
+const WORKQUEUE_BUCKETS = exponentialBuckets(1e-8, 10, 10);
+
+export interface SidecarMetrics {
+  readonly registry: Registry;
+  /** Records CSI calls; samples before the driver name is known carry "unknown-driver", as upstream. */
+  readonly csiObserver: CsiCallObserver;
+  setDriverName(name: string): void;
+  readonly workQueue: WorkQueueMetricsProvider;
+  setLeader(leaseName: string, isLeader: boolean): void;
+  /** Seconds requests waited in the client-side QPS limiter (ours). */
+  addThrottleSeconds(seconds: number): void;
+}
+
+export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): SidecarMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  let driverName = 'unknown-driver';
+
+  const operations = new Histogram({
+    name: 'csi_sidecar_operations_seconds',
+    help: '[ALPHA] Container Storage Interface operation duration with gRPC error code status total',
+    labelNames: ['driver_name', 'method_name', 'grpc_status_code'],
+    buckets: CSI_BUCKETS,
+    registers: [registry],
+  });
+  const csiObserver: CsiCallObserver = {
+    observe(sample: CsiCallSample) {
+      operations.observe({ driver_name: driverName, method_name: sample.method, grpc_status_code: sample.code }, sample.seconds);
+    },
+  };
+
+  const depth = new Gauge({ name: 'workqueue_depth', help: '[BETA] Current depth of workqueue', labelNames: ['name'], registers: [registry] });
+  const adds = new Counter({ name: 'workqueue_adds_total', help: '[BETA] Total number of adds handled by workqueue', labelNames: ['name'], registers: [registry] });
+  const queueDuration = new Histogram({
+    name: 'workqueue_queue_duration_seconds',
+    help: '[BETA] How long in seconds an item stays in workqueue before being requested.',
+    labelNames: ['name'],
+    buckets: WORKQUEUE_BUCKETS,
+    registers: [registry],
+  });
+  const workDuration = new Histogram({
+    name: 'workqueue_work_duration_seconds',
+    help: '[BETA] How long in seconds processing an item from workqueue takes.',
+    labelNames: ['name'],
+    buckets: WORKQUEUE_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({ name: 'workqueue_retries_total', help: '[BETA] Total number of retries handled by workqueue', labelNames: ['name'], registers: [registry] });
+  const probes = new Map<string, () => InFlightStats>();
+  new Gauge({
+    name: 'workqueue_unfinished_work_seconds',
+    help: '[BETA] How many seconds of work has been done that is in progress and hasn\'t been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.',
+    labelNames: ['name'],
+    registers: [registry],
+    collect() {
+      for (const [name, probe] of probes) this.set({ name }, probe().unfinishedWorkSeconds);
+    },
+  });
+  new Gauge({
+    name: 'workqueue_longest_running_processor_seconds',
+    help: '[BETA] How many seconds has the longest running processor for workqueue been running.',
+    labelNames: ['name'],
+    registers: [registry],
+    collect() {
+      for (const [name, probe] of probes) this.set({ name }, probe().longestRunningProcessorSeconds);
+    },
+  });
+  const workQueue: WorkQueueMetricsProvider = (name): WorkQueueMetrics => ({
+    depth: (n) => depth.set({ name }, n),
+    add: () => adds.inc({ name }),
+    queueDuration: (s) => queueDuration.observe({ name }, s),
+    workDuration: (s) => workDuration.observe({ name }, s),
+    retry: () => retries.inc({ name }),
+    bindInFlight: (probe) => {
+      probes.set(name, probe);
+    },
+  });
+
+  const leader = new Gauge({
+    name: 'leader_election_master_status',
+    help: '[ALPHA] Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. \'name\' is the string used to identify the lease. Please make sure to group by name.',
+    labelNames: ['name'],
+    registers: [registry],
+  });
+  const throttle = new Counter({
+    name: 'csi_snapshotter_kube_client_throttle_seconds_total',
+    help: 'Seconds Kubernetes API requests waited in the client-side --kube-api-qps/--kube-api-burst limiter.',
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    csiObserver,
+    setDriverName: (name) => {
+      driverName = name;
+    },
+    workQueue,
+    setLeader: (leaseName, isLeader) => leader.set({ name: leaseName }, isLeader ? 1 : 0),
+    addThrottleSeconds: (s) => {
+      if (s > 0) throttle.inc(s);
+    },
+  };
+}
