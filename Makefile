@@ -1,0 +1,55 @@
+# csi-snapshotter — the two commands a newcomer needs: `make demo` and `make test`.
+# Everything is installed by these targets from the package registries (npm, the Go module proxy);
+# built Go components are cached outside the repo (test/world/build.sh), so a second run is fast.
+
+NODE := node_modules/.bin/node
+WORLD := $(NODE) --import ./test/world/register-ts.ts
+STAMP := node_modules/.install-stamp
+
+.PHONY: all build typecheck test test-unit demo world components docs bench bench-quick clean
+
+all: build
+
+# npm ci when package.json or the lock changed (brings Node 24 itself: npm package `node`).
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: $(STAMP)
+	npm run build --silent
+
+typecheck: $(STAMP)
+	npm run typecheck --silent
+
+# Unit, integration and e2e suites; integration and e2e run against the real test world.
+test: build
+	bash test/run-all.sh
+
+test-unit: $(STAMP)
+	npm run test:unit --silent
+
+# Build (or find in the cache) kube-apiserver, etcd, kubectl, the CSI driver and the upstream
+# snapshot-controller / csi-snapshotter.
+components:
+	bash test/world/build.sh
+
+# The world in the foreground until Ctrl-C: make world RUN_DIR=/tmp/w  (writes $(RUN_DIR)/world.json)
+world: build components
+	$(WORLD) test/world/cli.ts up --no-build $(if $(RUN_DIR),--run-dir $(RUN_DIR),)
+
+# The main job: a local world, our sidecar, a snapshot taken and shown ready, then deleted.
+demo: build components
+	$(WORLD) test/world/demo.ts
+
+# Regenerates the README flag reference from the flag table.
+docs: build
+	$(NODE) dist/cli/print-flag-reference.js --update-readme
+
+bench: build components
+	$(WORLD) bench/run.ts
+
+bench-quick: build components
+	$(WORLD) bench/run.ts --quick
+
+clean:
+	rm -rf dist .jest-results
