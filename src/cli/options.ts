@@ -52,6 +52,8 @@ export interface Options {
   // --- environment (read once, in the CLI) ---
   readonly nodeName: string | undefined; // NODE_NAME
   readonly podNamespace: string | undefined; // POD_NAMESPACE
+  readonly kubernetesServiceHost: string | undefined; // KUBERNETES_SERVICE_HOST (in-cluster config)
+  readonly kubernetesServicePort: string | undefined; // KUBERNETES_SERVICE_PORT
 }
 
 export const FEATURE_GATE_GROUP_SNAPSHOT = 'CSIVolumeGroupSnapshot';

@@ -2,16 +2,13 @@
 // rule). The sidecar's own writes (status, its annotation, finalizer removal) must never trigger a
 // sync: that feedback loop is upstream's most-reported bug class (#533, #1009, #1488).
 
+/** Any API object; only these fields are read by name, the rest is compared as a whole. */
 export interface ObjectLike {
   readonly metadata?: {
     readonly resourceVersion?: string;
     readonly annotations?: Readonly<Record<string, string>>;
-    readonly finalizers?: readonly string[];
-    readonly managedFields?: unknown;
-    readonly [key: string]: unknown;
   };
-  readonly status?: { readonly readyToUse?: boolean; readonly [key: string]: unknown } | null;
-  readonly [key: string]: unknown;
+  readonly status?: { readonly readyToUse?: boolean } | null;
 }
 
 export type ChangeVerdict = 'resync' | 'changed' | 'ignore';
@@ -39,8 +36,10 @@ export function classifyChange(
 }
 
 function stripSidecarFields(obj: ObjectLike, ownAnnotation: string): unknown {
-  const { status: _status, metadata, ...rest } = obj;
-  const { resourceVersion: _rv, managedFields: _mf, finalizers: _f, annotations, generation: _g, ...meta } = metadata ?? {};
+  const { status: _status, metadata, ...rest } = obj as ObjectLike & Record<string, unknown>;
+  const { resourceVersion: _rv, managedFields: _mf, finalizers: _f, annotations, generation: _g, ...meta } = (metadata ?? {}) as Record<string, unknown> & {
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
   const otherAnnotations = { ...(annotations ?? {}) };
   delete otherAnnotations[ownAnnotation];
   return { ...rest, metadata: { ...meta, annotations: otherAnnotations } };

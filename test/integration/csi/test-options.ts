@@ -40,6 +40,8 @@ export function testOptions(overrides: Partial<Options> = {}): Options {
     pollIntervalMaxMs: 30_000,
     nodeName: undefined,
     podNamespace: undefined,
+    kubernetesServiceHost: undefined,
+    kubernetesServicePort: undefined,
     ...overrides,
   };
 }

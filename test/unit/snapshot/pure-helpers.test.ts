@@ -112,16 +112,13 @@ describe('classifyCreateError', () => {
 });
 
 describe('classifyChange (upstream TestShouldEnqueueContentChange, scenarios 22–23)', () => {
-  const base: ObjectLike = {
-    metadata: { name: 'c', resourceVersion: '1', annotations: { a: 'b' }, finalizers: ['f'] },
+  const base: ObjectLike & Record<string, unknown> = {
+    metadata: { name: 'c', resourceVersion: '1', annotations: { a: 'b' }, finalizers: ['f'] } as ObjectLike['metadata'],
     spec: { volumeSnapshotClassName: 'gold' },
     status: { readyToUse: false },
   };
-  const bump = (o: ObjectLike, meta: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): ObjectLike => ({
-    ...o,
-    ...rest,
-    metadata: { ...o.metadata, resourceVersion: '2', ...meta },
-  });
+  const bump = (o: ObjectLike, meta: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): ObjectLike =>
+    ({ ...o, ...rest, metadata: { ...o.metadata, resourceVersion: '2', ...meta } }) as ObjectLike;
   const opts = { ownAnnotation: ANN_BEING_CREATED, isOwnWrite: (rv: string) => rv === '99' };
   test.each<[string, ObjectLike, string]>([
     ['no change but a new RV', bump(base), 'ignore'],

@@ -1,0 +1,300 @@
+// THE table of command-line flags: every flag upstream csi-snapshotter v8.6 registers (its own,
+// csi-lib-utils standardflags, component-base logging) plus ours, each with its Go kind, default,
+// upstream usage text and how it lands in Options. Parsing (./parse-options.ts), `--help`
+// (./usage.ts) and the README reference (./flag-reference.ts) are all generated from it, so a flag
+// cannot be documented without existing or exist without being documented.
+
+import type { FlagCodec, FlagValue } from './flag-values.js';
+import {
+  boolCodec,
+  boolFuncCodec,
+  durationCodec,
+  FeatureGatesFlagValue,
+  floatCodec,
+  intCodec,
+  LabelsFlagValue,
+  quantityCodec,
+  ScalarFlagValue,
+  stringCodec,
+  verbosityCodec,
+  VModuleFlagValue,
+} from './flag-values.js';
+import type { Options } from './options.js';
+import { FEATURE_GATE_GROUP_SNAPSHOT, FEATURE_GATE_RELEASE_LEADER_ELECTION_ON_EXIT } from './options.js';
+
+export type FlagKind =
+  | 'bool'
+  | 'int'
+  | 'float'
+  | 'duration'
+  | 'string'
+  | 'verbosity'
+  | 'labels'
+  | 'feature-gates'
+  | 'vmodule'
+  | 'quantity';
+
+/** Who registers the flag upstream ('ours' = not in upstream). */
+export type FlagOrigin = 'csi-snapshotter' | 'csi-lib-utils' | 'component-base' | 'ours';
+
+/**
+ * How we honour it: 'supported'; 'ignored' (accepted for manifest compatibility, no effect);
+ * 'rejected-if-set' (accepted, but any non-default value fails validation exactly as upstream).
+ */
+export type FlagSupport = 'supported' | 'ignored' | 'rejected-if-set';
+
+/** Known gates with their v8.6.0 defaults and maturity (the words Go's KnownFeatures prints). */
+export const FEATURE_GATES: readonly { readonly name: string; readonly default: boolean; readonly stage: 'ALPHA' | 'BETA' }[] = [
+  { name: FEATURE_GATE_GROUP_SNAPSHOT, default: false, stage: 'BETA' },
+  { name: FEATURE_GATE_RELEASE_LEADER_ELECTION_ON_EXIT, default: false, stage: 'ALPHA' },
+];
+
+type MutableOptions = { -readonly [K in keyof Options]: Options[K] };
+
+/** What applying parsed flags produces before validation (./parse-options.ts). */
+export interface FlagDraft {
+  readonly options: Partial<MutableOptions>;
+  /** --feature-gates entries exactly as given (unknown names are rejected in validation). */
+  readonly featureGateSettings: Map<string, boolean>;
+  /** Quirk flags set to a non-default value (upstream: validation error, exit 1). */
+  readonly alphaLoggingFlagsSet: string[];
+  /** --vmodule was given a non-empty value (upstream rejects it with --logging-format=json). */
+  vmoduleSet: boolean;
+  /** --logging-format as given; only 'text' and 'json' pass validation. */
+  loggingFormat: string;
+}
+
+/** A flag's value holder for one parse, and how its final value lands in the draft. */
+export interface BoundFlag {
+  readonly value: FlagValue;
+  apply(draft: FlagDraft): void;
+}
+
+export interface FlagRow {
+  readonly name: string;
+  readonly kind: FlagKind;
+  readonly origin: FlagOrigin;
+  readonly support: FlagSupport;
+  /** Go usage text (upstream's wording, typos included where upstream has them). */
+  readonly usage: string;
+  /** The type word Go's usage prints after `-name` ('' for booleans). */
+  readonly typeName: string;
+  /** Go's DefValue string (`15m0s`, `/run/csi/socket`, `-1`). */
+  readonly defaultText: string;
+  /** Go prints `(default …)` only when the default differs from the kind's zero value. */
+  readonly defaultIsZero: boolean;
+  /** The Options field it fills, if any (for the reference table). */
+  readonly option: keyof Options | undefined;
+  bind(): BoundFlag;
+}
+
+interface RowMeta {
+  readonly name: string;
+  readonly origin: FlagOrigin;
+  readonly usage: string;
+  readonly support?: FlagSupport;
+}
+
+function scalar<T>(
+  kind: FlagKind,
+  codec: FlagCodec<T>,
+  meta: RowMeta & { readonly default: T; readonly option?: keyof Options },
+  apply: (draft: FlagDraft, value: T) => void,
+): FlagRow {
+  const defaultText = codec.format(meta.default);
+  return {
+    name: meta.name,
+    kind,
+    origin: meta.origin,
+    support: meta.support ?? 'supported',
+    usage: meta.usage,
+    typeName: codec.typeName,
+    defaultText,
+    defaultIsZero: defaultText === codec.zeroText,
+    option: meta.option,
+    bind() {
+      const value = new ScalarFlagValue(codec, meta.default);
+      return { value, apply: (draft) => apply(draft, value.value) };
+    },
+  };
+}
+
+function custom(
+  kind: FlagKind,
+  meta: RowMeta & { readonly option?: keyof Options },
+  bind: () => BoundFlag,
+): FlagRow {
+  return {
+    name: meta.name,
+    kind,
+    origin: meta.origin,
+    support: meta.support ?? 'supported',
+    usage: meta.usage,
+    typeName: 'value',
+    defaultText: '',
+    defaultIsZero: true,
+    option: meta.option,
+    bind,
+  };
+}
+
+// Helpers that write one Options field; `option` is repeated in the row so the reference can show it.
+/** Options keys whose type is exactly V (so a parsed V can be stored without a cast). */
+type Keyed<V> = {
+  [K in keyof MutableOptions]: [MutableOptions[K]] extends [V] ? ([V] extends [MutableOptions[K]] ? K : never) : never;
+}[keyof MutableOptions];
+function dur(name: string, origin: FlagOrigin, def: number, usage: string, option: Keyed<number>): FlagRow {
+  return scalar('duration', durationCodec, { name, origin, usage, default: def, option }, (d, v) => {
+    d.options[option] = v;
+  });
+}
+function str(name: string, origin: FlagOrigin, def: string, usage: string, option: Keyed<string>): FlagRow {
+  return scalar('string', stringCodec, { name, origin, usage, default: def, option }, (d, v) => {
+    d.options[option] = v;
+  });
+}
+function int(name: string, origin: FlagOrigin, def: number, usage: string, option: Keyed<number>): FlagRow {
+  return scalar('int', intCodec, { name, origin, usage, default: def, option }, (d, v) => {
+    d.options[option] = v;
+  });
+}
+function bool(name: string, origin: FlagOrigin, usage: string, option: Keyed<boolean>): FlagRow {
+  return scalar('bool', boolCodec, { name, origin, usage, default: false, option }, (d, v) => {
+    d.options[option] = v;
+  });
+}
+function alphaLogging(name: string, kind: 'bool' | 'quantity', usage: string): FlagRow {
+  const meta = { name, origin: 'component-base' as const, usage, support: 'rejected-if-set' as const };
+  return kind === 'bool'
+    ? scalar('bool', boolCodec, { ...meta, default: false }, (d, v) => {
+        if (v) d.alphaLoggingFlagsSet.push(name);
+      })
+    : scalar('quantity', quantityCodec, { ...meta, default: '0' }, (d, v) => {
+        if (v !== '0') d.alphaLoggingFlagsSet.push(name);
+      });
+}
+
+const ALPHA_SPLIT = (fmt: string): string =>
+  `[Alpha] In ${fmt} format, write error messages to stderr and info messages to stdout. The default is to write a single stream to stdout. Enable the LoggingAlphaOptions feature gate to use this.`;
+const ALPHA_BUFFER = (fmt: string): string =>
+  `[Alpha] In ${fmt} format with split output streams, the info messages can be buffered for a while to increase performance. The default value of zero bytes disables buffering. The size can be specified as number of bytes (512), multiples of 1000 (1K), multiples of 1024 (2Ki), or powers of those (3M, 4G, 5Mi, 6Gi). Enable the LoggingAlphaOptions feature gate to use this.`;
+const SEC = 1000;
+const MIN = 60 * SEC;
+
+export const FLAG_TABLE: readonly FlagRow[] = [
+  // --- csi-snapshotter (cmd/csi-snapshotter/main.go) ---
+  dur('resync-period', 'csi-snapshotter', 15 * MIN, 'Resync interval of the controller. Default is 15 minutes', 'resyncPeriodMs'),
+  str('snapshot-name-prefix', 'csi-snapshotter', 'snapshot', 'Prefix to apply to the name of a created snapshot', 'snapshotNamePrefix'),
+  int('snapshot-name-uuid-length', 'csi-snapshotter', -1, 'Length in characters for the generated uuid of a created snapshot. Defaults behavior is to NOT truncate.', 'snapshotNameUuidLength'),
+  int('worker-threads', 'csi-snapshotter', 10, 'Number of worker threads.', 'workerThreads'),
+  dur('timeout', 'csi-snapshotter', MIN, 'The timeout for any RPCs to the CSI driver. Default is 1 minute.', 'timeoutMs'),
+  bool('extra-create-metadata', 'csi-snapshotter', 'If set, add snapshot metadata to plugin snapshot requests as parameters.', 'extraCreateMetadata'),
+  dur('retry-interval-start', 'csi-snapshotter', SEC, 'Initial retry interval of failed volume snapshot creation or deletion. It doubles with each failure, up to retry-interval-max. Default is 1 second.', 'retryIntervalStartMs'),
+  dur('retry-interval-max', 'csi-snapshotter', 5 * MIN, 'Maximum retry interval of failed volume snapshot creation or deletion. Default is 5 minutes.', 'retryIntervalMaxMs'),
+  bool('node-deployment', 'csi-snapshotter', 'Enables deploying the sidecar controller together with a CSI driver on nodes to manage snapshots for node-local volumes.', 'nodeDeployment'),
+  str('groupsnapshot-name-prefix', 'csi-snapshotter', 'groupsnapshot', 'Prefix to apply to the name of a created group snapshot', 'groupSnapshotNamePrefix'),
+  int('groupsnapshot-name-uuid-length', 'csi-snapshotter', -1, 'Length in characters for the generated uuid of a created group snapshot. Defaults behavior is to NOT truncate.', 'groupSnapshotNameUuidLength'),
+  custom(
+    'feature-gates',
+    {
+      name: 'feature-gates',
+      origin: 'csi-snapshotter',
+      option: 'featureGates',
+      usage:
+        'Comma-seprated list of key=value pairs that describe feature gates for alpha/experimental features. Options are:\n' +
+        FEATURE_GATES.map((g) => `${g.name}=true|false (${g.stage} - default=${String(g.default)})`).join('\n'),
+    },
+    () => {
+      const value = new FeatureGatesFlagValue();
+      return {
+        value,
+        apply: (d) => {
+          for (const [k, v] of value.value) d.featureGateSettings.set(k, v);
+          d.options.featureGates = new Map(FEATURE_GATES.map((g) => [g.name, value.value.get(g.name) ?? g.default]));
+        },
+      };
+    },
+  ),
+
+  // --- csi-lib-utils standardflags ---
+  bool('version', 'csi-lib-utils', 'Show version.', 'version'),
+  str('kubeconfig', 'csi-lib-utils', '', 'Absolute path to the kubeconfig file. Required only when running out of cluster.', 'kubeconfig'),
+  str('csi-address', 'csi-lib-utils', '/run/csi/socket', 'Address of the CSI driver socket.', 'csiAddress'),
+  bool('leader-election', 'csi-lib-utils', 'Enable leader election.', 'leaderElection'),
+  str('leader-election-namespace', 'csi-lib-utils', '', 'Namespace where the leader election resource lives. Defaults to the pod namespace if not set.', 'leaderElectionNamespace'),
+  dur('leader-election-lease-duration', 'csi-lib-utils', 15 * SEC, 'Duration, in seconds, that non-leader candidates will wait to force acquire leadership. Defaults to 15 seconds.', 'leaderElectionLeaseDurationMs'),
+  dur('leader-election-renew-deadline', 'csi-lib-utils', 10 * SEC, 'Duration, in seconds, that the acting leader will retry refreshing leadership before giving up. Defaults to 10 seconds.', 'leaderElectionRenewDeadlineMs'),
+  dur('leader-election-retry-period', 'csi-lib-utils', 5 * SEC, 'Duration, in seconds, the LeaderElector clients should wait between tries of actions. Defaults to 5 seconds.', 'leaderElectionRetryPeriodMs'),
+  custom(
+    'labels',
+    {
+      name: 'leader-election-labels',
+      origin: 'csi-lib-utils',
+      option: 'leaderElectionLabels',
+      usage:
+        "List of labels to add to lease when given replica becomes leader. Formatted as a comma seperated list of key:value labels. Example: 'my-label:my-value,my-second-label:my-second-value'",
+    },
+    () => {
+      const value = new LabelsFlagValue();
+      return {
+        value,
+        apply: (d) => {
+          d.options.leaderElectionLabels = Object.fromEntries(value.value);
+        },
+      };
+    },
+  ),
+  scalar('float', floatCodec, { name: 'kube-api-qps', origin: 'csi-lib-utils', default: 5, option: 'kubeApiQps', usage: 'QPS to use while communicating with the kubernetes apiserver. Defaults to 5.0.' }, (d, v) => {
+    d.options.kubeApiQps = v;
+  }),
+  int('kube-api-burst', 'csi-lib-utils', 10, 'Burst to use while communicating with the kubernetes apiserver. Defaults to 10.', 'kubeApiBurst'),
+  str('http-endpoint', 'csi-lib-utils', '', 'The TCP network address where the HTTP server for diagnostics, including metrics and leader election health check, will listen (example: `:8080`). The default is empty string, which means the server is disabled. Only one of `--metrics-address` and `--http-endpoint` can be set.', 'httpEndpoint'),
+  str('metrics-address', 'csi-lib-utils', '', '(deprecated) The TCP network address where the prometheus metrics endpoint will listen (example: `:8080`). The default is empty string, which means metrics endpoint is disabled. Only one of `--metrics-address` and `--http-endpoint` can be set.', 'metricsAddress'),
+  str('metrics-path', 'csi-lib-utils', '/metrics', 'The HTTP path where prometheus metrics will be exposed. Default is `/metrics`.', 'metricsPath'),
+  scalar('bool', boolFuncCodec, { name: 'automaxprocs', origin: 'csi-lib-utils', support: 'ignored', default: false, option: 'automaxprocs', usage: 'automatically set GOMAXPROCS to match Linux container CPU quota' }, (d, v) => {
+    d.options.automaxprocs = v;
+  }),
+
+  // --- component-base logging (logs/api/v1 addFlags) ---
+  // Stored raw: validation turns it into Options.loggingFormat or rejects it (exit 1, as upstream).
+  scalar('string', stringCodec, { name: 'logging-format', origin: 'component-base', default: 'text', option: 'loggingFormat', usage: 'Sets the log format. Permitted formats: "json" (gated by LoggingBetaOptions), "text".' }, (d, v) => {
+    d.loggingFormat = v;
+  }),
+  dur('log-flush-frequency', 'component-base', 5 * SEC, 'Maximum number of seconds between log flushes', 'logFlushFrequencyMs'),
+  scalar('verbosity', verbosityCodec, { name: 'v', origin: 'component-base', default: 0, option: 'v', usage: 'number for the log level verbosity' }, (d, v) => {
+    d.options.v = v;
+  }),
+  custom(
+    'vmodule',
+    {
+      name: 'vmodule',
+      origin: 'component-base',
+      support: 'ignored',
+      option: 'vmodule',
+      usage: 'comma-separated list of pattern=N settings for file-filtered logging (only works for text log format)',
+    },
+    () => {
+      const value = new VModuleFlagValue();
+      return {
+        value,
+        apply: (d) => {
+          d.options.vmodule = value.toString();
+          d.vmoduleSet = value.items.length > 0;
+        },
+      };
+    },
+  ),
+  alphaLogging('log-text-split-stream', 'bool', ALPHA_SPLIT('text')),
+  alphaLogging('log-text-info-buffer-size', 'quantity', ALPHA_BUFFER('text')),
+  alphaLogging('log-json-split-stream', 'bool', ALPHA_SPLIT('JSON')),
+  alphaLogging('log-json-info-buffer-size', 'quantity', ALPHA_BUFFER('JSON')),
+
+  // --- ours ---
+  dur('poll-interval-start', 'ours', SEC, 'Initial interval between readiness checks of a snapshot the CSI driver reports as not ready to use. It doubles with each check, up to poll-interval-max. Independent of the error back-off (retry-interval-start/max).', 'pollIntervalStartMs'),
+  dur('poll-interval-max', 'ours', 30 * SEC, 'Maximum interval between readiness checks of a snapshot that is not ready to use yet.', 'pollIntervalMaxMs'),
+];
+
+/** Flags in Go's usage order (sorted by name, as flag.VisitAll). */
+export function sortedFlagRows(): readonly FlagRow[] {
+  return [...FLAG_TABLE].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
