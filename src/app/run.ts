@@ -1,12 +1,16 @@
-// The sidecar's main sequence: signal handling, the CSI driver handshake, then (for now) waiting
-// for a shutdown signal. Kubernetes informers, leader election and workers are added after the
-// handshake (marked below). Returns the process exit code; bin/ calls process.exit with it.
+// The sidecar's main sequence: signal handling, metrics, the CSI driver handshake (in every
+// replica, as upstream), the diagnostics HTTP server, then the content controller until a signal.
+// Returns the process exit code; bin/ calls process.exit with it.
 
 import type { Clock } from '../base/clock.js';
 import { systemClock } from '../base/clock.js';
 import type { Options } from '../cli/options.js';
 import { exitOnConnectionLoss } from '../csi/connection-loss.js';
 import type { Logger } from '../observability/logger.js';
+import { readPackageVersion } from '../cli/cli-main.js';
+import { createMetrics } from '../observability/metrics.js';
+import { startDiagnosticsServer } from '../observability/http-server.js';
+import { startContentController, type RunningContentController } from './content-controller.js';
 import { handshake, StartupError, type DriverInfo } from './driver-handshake.js';
 
 /** Test seams; production uses the defaults. */
@@ -59,10 +63,11 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
   // Upstream exits on connection loss; we end the run with 1 instead of calling process.exit.
   const onConnectionLost = exitOnConnectionLoss({
     log,
-    terminationLogPath: deps.terminationLogPath,
+    terminationLogPath: deps.terminationLogPath ?? options.terminationLogPath,
     exit: (code) => finish(code, 'lost connection to CSI driver'),
   });
 
+  const metrics = createMetrics();
   try {
     const driver = await handshake({
       options,
@@ -70,14 +75,51 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
       clock,
       signal: stop.signal,
       onConnectionLost,
+      observer: metrics.csiObserver,
       connectTimeoutMs: deps.connectTimeoutMs,
       probeIntervalMs: deps.probeIntervalMs,
     });
+    metrics.setDriverName(driver.driverName);
+    let controller: RunningContentController | undefined;
+    let http: { close(): Promise<void> } | undefined;
     try {
       logDriver(log, driver);
-      // --- later: Kubernetes clients, informers, leader election, workers ---
+      const address = options.httpEndpoint || options.metricsAddress;
+      if (address !== '') {
+        http = await startDiagnosticsServer({
+          address,
+          metricsPath: options.metricsPath,
+          registry: metrics.registry,
+          readiness: () => (controller?.synced() ? undefined : 'caches not synced'),
+        });
+        log.info('Serving diagnostics', { address, metricsPath: options.metricsPath });
+      }
+      if (options.leaderElection) {
+        log.warn('--leader-election is not implemented yet: this replica runs as if it were the leader');
+      }
+      controller = startContentController({
+        options,
+        version: readPackageVersion(import.meta.url),
+        log,
+        clock,
+        driverName: driver.driverName,
+        listSnapshotsSupported: driver.controllerCapabilities.listSnapshots,
+        snapshotter: driver.snapshotter,
+        metrics,
+      });
+      const failed = controller.done.then(
+        () => undefined,
+        (err: unknown) => {
+          log.error('Content controller failed', { err });
+          finish(1, 'controller failed');
+        },
+      );
       await untilAborted(stop.signal);
+      log.info('Shutting down: finishing in-flight work');
+      await controller.stop();
+      await failed;
     } finally {
+      await http?.close();
       driver.connection.close();
     }
     return exitCode;

@@ -290,8 +290,9 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   alphaLogging('log-json-info-buffer-size', 'quantity', ALPHA_BUFFER('JSON')),
 
   // --- ours ---
-  dur('poll-interval-start', 'ours', SEC, 'Initial interval between readiness checks of a snapshot the CSI driver reports as not ready to use. It doubles with each check, up to poll-interval-max. Independent of the error back-off (retry-interval-start/max).', 'pollIntervalStartMs'),
+  dur('poll-interval-start', 'ours', SEC, 'Initial interval between readiness checks of a snapshot the CSI driver reports as not ready to use. It grows 1.5x with each check (with jitter), up to poll-interval-max. Independent of the error back-off (retry-interval-start/max).', 'pollIntervalStartMs'),
   dur('poll-interval-max', 'ours', 30 * SEC, 'Maximum interval between readiness checks of a snapshot that is not ready to use yet.', 'pollIntervalMaxMs'),
+  str('termination-log-path', 'ours', '/dev/termination-log', 'File the "Lost connection to CSI driver" message is written to before exiting (the container\'s terminationMessagePath).', 'terminationLogPath'),
 ];
 
 /** Flags in Go's usage order (sorted by name, as flag.VisitAll). */

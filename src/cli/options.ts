@@ -48,6 +48,8 @@ export interface Options {
   readonly pollIntervalStartMs: number;
   /** Cap of the readiness poll delay (--poll-interval-max, 30s); independent of error back-off. */
   readonly pollIntervalMaxMs: number;
+  /** Where the connection-loss message goes (--termination-log-path, /dev/termination-log). */
+  readonly terminationLogPath: string;
 
   // --- environment (read once, in the CLI) ---
   readonly nodeName: string | undefined; // NODE_NAME

@@ -51,7 +51,7 @@ const OPTION_KEYS = {
   leaderElectionLabels: true, kubeApiQps: true, kubeApiBurst: true, httpEndpoint: true, metricsAddress: true,
   metricsPath: true, automaxprocs: true, v: true, vmodule: true, loggingFormat: true, logFlushFrequencyMs: true,
   pollIntervalStartMs: true, pollIntervalMaxMs: true, nodeName: true, podNamespace: true,
-  kubernetesServiceHost: true, kubernetesServicePort: true,
+  kubernetesServiceHost: true, kubernetesServicePort: true, terminationLogPath: true,
 } as const satisfies Record<keyof Options, true>;
 
 /** A table row that forgot to fill its Options field: a programming error, not bad input. */

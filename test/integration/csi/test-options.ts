@@ -42,6 +42,7 @@ export function testOptions(overrides: Partial<Options> = {}): Options {
     podNamespace: undefined,
     kubernetesServiceHost: undefined,
     kubernetesServicePort: undefined,
+    terminationLogPath: '/nonexistent/termination-log',
     ...overrides,
   };
 }

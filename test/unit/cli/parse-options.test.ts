@@ -59,6 +59,7 @@ const DEFAULTS: Options = {
   podNamespace: undefined,
   kubernetesServiceHost: undefined,
   kubernetesServicePort: undefined,
+  terminationLogPath: '/dev/termination-log',
 };
 
 describe('defaults', () => {
@@ -126,6 +127,7 @@ const SAMPLES: Readonly<Record<string, { readonly argv: readonly string[]; reado
   'log-json-info-buffer-size': { argv: ['--log-json-info-buffer-size', '0'], expect: {} },
   'poll-interval-start': { argv: ['--poll-interval-start=2s'], expect: { pollIntervalStartMs: 2_000 } },
   'poll-interval-max': { argv: ['--poll-interval-max=1m'], expect: { pollIntervalMaxMs: 60_000 } },
+  'termination-log-path': { argv: ['--termination-log-path=/tmp/t-log'], expect: { terminationLogPath: '/tmp/t-log' } },
 };
 
 describe('every flag sets its Options field', () => {
