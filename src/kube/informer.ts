@@ -1,0 +1,304 @@
+// The informer supervisor: list, then watch from the list's resourceVersion, forever. It is our
+// own list/watch loop on KubeTransport rather than client-node's ListWatch, because ListWatch stops
+// for good on any error (T3), cannot send allowWatchBookmarks/timeoutSeconds (T4), has no "synced"
+// signal, passes update handlers only the new object, skips unparseable lines silently, and
+// cannot be aborted while connecting. Guarantees:
+// - every failure (list or watch error, ERROR event, end of stream, silent stall) leads to a
+//   restart after a jittered back-off (1 s → 30 s); the loop ends only when `run`'s signal aborts;
+// - 410 Gone (HTTP or ERROR event) relists; objects missing from the relist are delivered as
+//   DELETED with the last known object;
+// - handlers get (type, old, new) where old is our cached copy; cached objects are frozen.
+
+import type { Clock } from '../base/clock.js';
+import { nullLogger, type Logger } from '../observability/logger.js';
+import { KubeApiError, KubeRequestError, isForbidden, isGone, isNotFound, type KubeStatus } from './kube-api-error.js';
+import type { KubeTransport } from './kube-transport.js';
+import type { ResourceClient } from './resource-client.js';
+import { collectionPath } from './resources.js';
+import { toStoredObject } from './stored-object.js';
+import type { KubeObject } from './types.js';
+import { readWatchEvents, WatchStalledError, type WatchEvent } from './watch-stream.js';
+
+export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** DELETED: newObj is the final state (from the watch, or our last copy after a relist). */
+export type InformerHandler<T> = (type: InformerEventType, oldObj: T | undefined, newObj: T) => void;
+
+export interface InformerOptions<T extends KubeObject> {
+  readonly client: ResourceClient<T>;
+  readonly transport: KubeTransport;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** Server-side filter, e.g. `snapshot.storage.kubernetes.io/managed-by=<node>`. */
+  readonly labelSelector?: string;
+  /** LIST page size. Default 500. */
+  readonly pageSize?: number;
+  /** No bytes (events or bookmarks) for this long = stalled watch. Default 90 s (bookmarks ~60 s). */
+  readonly stallTimeoutMs?: number;
+  /** Watch `timeoutSeconds` is drawn from [min, max]. Default 300–600 (client-go reflector). */
+  readonly watchTimeoutSeconds?: { readonly min: number; readonly max: number };
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** [0, 1) source for jitter; injectable for tests. */
+  readonly random?: () => number;
+}
+
+export class Informer<T extends KubeObject> {
+  readonly #o: Required<Omit<InformerOptions<T>, 'labelSelector' | 'logger'>> & { labelSelector: string | undefined };
+  readonly #log: Logger;
+  readonly #cache = new Map<string, T>();
+  readonly #handlers = new Set<InformerHandler<T>>();
+  readonly #synced = Promise.withResolvers<void>();
+  readonly #resource: string;
+  #hasSynced = false;
+  #rv = '';
+  #needList = true;
+  #watchEvents = 0;
+  #running = false;
+  readonly #reported = new Set<string>();
+
+  constructor(options: InformerOptions<T>) {
+    this.#o = {
+      client: options.client,
+      transport: options.transport,
+      clock: options.clock,
+      labelSelector: options.labelSelector,
+      pageSize: options.pageSize ?? 500,
+      stallTimeoutMs: options.stallTimeoutMs ?? 90_000,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? { min: 300, max: 600 },
+      backoff: options.backoff ?? { initialMs: 1000, maxMs: 30_000 },
+      random: options.random ?? Math.random,
+    };
+    const r = options.client.resource;
+    this.#resource = `${r.plural}.${r.group}`;
+    this.#log = (options.logger ?? nullLogger).with({ informer: this.#resource });
+  }
+
+  /** Registers a handler; returns its removal. Handlers must not throw (a throw is logged). */
+  onEvent(handler: InformerHandler<T>): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  /** True once the first LIST completed and its events were delivered. */
+  hasSynced(): boolean {
+    return this.#hasSynced;
+  }
+
+  waitForSync(signal: AbortSignal): Promise<void> {
+    if (this.#hasSynced) return Promise.resolve();
+    signal.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void this.#synced.promise.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  get(name: string): T | undefined {
+    return this.#cache.get(name);
+  }
+
+  list(): readonly T[] {
+    return [...this.#cache.values()];
+  }
+
+  /** The resourceVersion the next watch resumes from (last list, event or bookmark). */
+  get resourceVersion(): string {
+    return this.#rv;
+  }
+
+  /** Lists and watches until signal aborts; API failures never end it (they are retried). Call once. */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#running) throw new Error(`informer for ${this.#resource} is already running`);
+    this.#running = true;
+    let failures = 0;
+    while (!signal.aborted) {
+      let delayMs: number;
+      this.#watchEvents = 0;
+      try {
+        if (this.#needList) await this.#relist(signal);
+        await this.#watchOnce(signal);
+        if (this.#watchEvents > 0) {
+          failures = 0; // a healthy watch the server ended (timeoutSeconds): resume at once
+          continue;
+        }
+        this.#log.v(4).info('watch closed without events; backing off');
+        delayMs = this.#backoffMs(failures++);
+      } catch (err) {
+        if (signal.aborted) break;
+        if (this.#watchEvents > 0) failures = 0;
+        if (isGone(err)) {
+          this.#log.v(2).info('resourceVersion expired (410); relisting', { resourceVersion: this.#rv });
+          this.#needList = true;
+          delayMs = failures === 0 ? 0 : this.#backoffMs(failures);
+          failures++;
+        } else {
+          this.#report(err);
+          const retryAfterMs = err instanceof KubeApiError ? (err.retryAfterMs ?? 0) : 0;
+          delayMs = Math.max(this.#backoffMs(failures++), retryAfterMs);
+        }
+      }
+      if (delayMs > 0) {
+        try {
+          await this.#o.clock.sleep(delayMs, signal);
+        } catch {
+          break; // aborted
+        }
+      }
+    }
+  }
+
+  async #relist(signal: AbortSignal): Promise<void> {
+    const listed = new Map<string, T>();
+    let limit: number | undefined = this.#o.pageSize;
+    let cont: string | undefined;
+    let rv = '';
+    for (;;) {
+      let page;
+      try {
+        page = await this.#o.client.list({ labelSelector: this.#o.labelSelector, limit, continue: cont, signal });
+      } catch (err) {
+        if (cont === undefined || !isGone(err)) throw err;
+        // The continue token expired mid-pagination (client-go pager): one unpaginated list.
+        listed.clear();
+        cont = undefined;
+        limit = undefined;
+        continue;
+      }
+      for (const item of page.items) listed.set(item.metadata.name, toStoredObject(item));
+      rv = page.resourceVersion;
+      cont = page.continue;
+      if (cont === undefined) break;
+    }
+    for (const [name, old] of this.#cache) {
+      if (!listed.has(name)) {
+        this.#cache.delete(name);
+        this.#emit('DELETED', old, old);
+      }
+    }
+    for (const [name, obj] of listed) {
+      const old = this.#cache.get(name);
+      this.#cache.set(name, obj);
+      if (old === undefined) this.#emit('ADDED', undefined, obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.#emit('MODIFIED', old, obj);
+    }
+    this.#rv = rv;
+    this.#needList = false;
+    this.#reported.clear();
+    if (!this.#hasSynced) {
+      this.#hasSynced = true;
+      this.#synced.resolve();
+      this.#log.v(2).info('informer synced', { objects: this.#cache.size, resourceVersion: rv });
+    }
+  }
+
+  async #watchOnce(signal: AbortSignal): Promise<void> {
+    const { min, max } = this.#o.watchTimeoutSeconds;
+    const path = collectionPath(this.#o.client.resource);
+    const stream = await this.#o.transport.openStream({
+      method: 'GET',
+      path,
+      query: {
+        watch: true,
+        resourceVersion: this.#rv === '' ? undefined : this.#rv,
+        allowWatchBookmarks: true,
+        timeoutSeconds: Math.floor(min + this.#o.random() * (max - min + 1)),
+        labelSelector: this.#o.labelSelector,
+      },
+      signal,
+      timeoutMs: this.#o.stallTimeoutMs,
+    });
+    try {
+      await readWatchEvents(stream, {
+        clock: this.#o.clock,
+        stallMs: this.#o.stallTimeoutMs,
+        path,
+        onEvent: (event) => this.#apply(event, path),
+      });
+    } finally {
+      stream.dispose();
+    }
+  }
+
+  #apply(event: WatchEvent, path: string): void {
+    if (event.type === 'ERROR') {
+      const status = event.object as KubeStatus;
+      throw new KubeApiError({ method: 'WATCH', path, code: status.code ?? 500, status });
+    }
+    const obj = event.object as unknown as T;
+    const name: unknown = obj.metadata?.name;
+    const rv: unknown = obj.metadata?.resourceVersion;
+    if (typeof name !== 'string' || typeof rv !== 'string') {
+      throw new KubeRequestError({ code: 'InvalidResponse', method: 'WATCH', path });
+    }
+    this.#watchEvents++;
+    if (this.#watchEvents === 1) this.#reported.clear();
+    this.#rv = rv;
+    switch (event.type) {
+      case 'BOOKMARK':
+        return;
+      case 'ADDED':
+      case 'MODIFIED': {
+        const stored = toStoredObject(obj);
+        const old = this.#cache.get(name);
+        this.#cache.set(name, stored);
+        this.#emit(old === undefined ? 'ADDED' : 'MODIFIED', old, stored);
+        return;
+      }
+      case 'DELETED': {
+        const old = this.#cache.get(name);
+        this.#cache.delete(name);
+        this.#emit('DELETED', old, toStoredObject(obj));
+        return;
+      }
+    }
+  }
+
+  #emit(type: InformerEventType, oldObj: T | undefined, newObj: T): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(type, oldObj, newObj);
+      } catch (err) {
+        this.#log.error('informer event handler threw', { err, type, name: newObj.metadata.name });
+      }
+    }
+  }
+
+  #backoffMs(failures: number): number {
+    const { initialMs, maxMs } = this.#o.backoff;
+    const capped = Math.min(maxMs, initialMs * 2 ** Math.min(failures, 30));
+    return capped * (0.5 + 0.5 * this.#o.random());
+  }
+
+  /** Logs a list/watch failure: the first of each kind at warning level with a remedy, repeats at V(2). */
+  #report(err: unknown): void {
+    const key = err instanceof KubeApiError ? `http-${err.code}` : err instanceof Error ? err.name : 'unknown';
+    const first = !this.#reported.has(key);
+    this.#reported.add(key);
+    if (err instanceof WatchStalledError) {
+      this.#log.v(2).info('watch stalled; restarting', { stallMs: this.#o.stallTimeoutMs });
+      return;
+    }
+    const fields = { err, resource: this.#resource };
+    if (!first) {
+      this.#log.v(2).info('list/watch failed again; retrying', fields);
+    } else if (isForbidden(err)) {
+      this.#log.warn(
+        `list/watch of ${this.#resource} is forbidden: grant the verbs "list" and "watch" on ${this.#resource} ` +
+          "to the sidecar's service account (ClusterRole external-snapshotter-runner); retrying",
+        fields,
+      );
+    } else if (isNotFound(err)) {
+      this.#log.warn(
+        `the API server does not serve ${this.#resource}: the CRD is not installed; install the ` +
+          'external-snapshotter CRDs (client/config/crd); retrying',
+        fields,
+      );
+    } else {
+      this.#log.warn('list/watch failed; retrying with back-off', fields);
+    }
+  }
+}

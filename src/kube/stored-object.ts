@@ -1,0 +1,46 @@
+// How an API object is kept in memory: without metadata.managedFields (often the largest part of
+// an object, never read by the sidecar; upstream keeps them) and deep-frozen, so the copy shared by
+// the informer, the store and the reconciler cannot be corrupted by a caller building a patch
+// (structuredClone it first). Resource version ordering lives here too.
+
+import type { KubeObject } from './types.js';
+
+export class InvalidResourceVersionError extends Error {
+  override readonly name = 'InvalidResourceVersionError';
+  readonly code = 'InvalidResourceVersion';
+  readonly objectName: string;
+
+  constructor(objectName: string, resourceVersion: unknown) {
+    super(
+      `object ${JSON.stringify(objectName)} has resourceVersion ${JSON.stringify(resourceVersion)}, ` +
+        'which is not a base-10 integer; this API server is not supported (etcd-backed servers use integers)',
+    );
+    this.objectName = objectName;
+  }
+}
+
+const DECIMAL = /^\d+$/;
+
+/** A resourceVersion as a BigInt; throws InvalidResourceVersionError when it is not an integer. */
+export function parseResourceVersion(obj: KubeObject): bigint {
+  const rv = obj.metadata.resourceVersion;
+  if (typeof rv !== 'string' || !DECIMAL.test(rv)) throw new InvalidResourceVersionError(obj.metadata.name, rv);
+  return BigInt(rv);
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
+
+/** Returns obj (or a shallow copy without managedFields), deep-frozen. Never copies more than metadata. */
+export function toStoredObject<T extends KubeObject>(obj: T): T {
+  let stored = obj;
+  if (obj.metadata.managedFields !== undefined) {
+    const { managedFields: _dropped, ...metadata } = obj.metadata;
+    stored = { ...obj, metadata };
+  }
+  deepFreeze(stored);
+  return stored;
+}

@@ -1,0 +1,69 @@
+// Shared fixtures of the src/kube unit tests: the client stack wired to a FakeApiServer, a
+// condition poller (bounded, so a broken behaviour fails instead of hanging jest), and objects.
+
+import { systemClock } from '../../../src/base/clock.js';
+import { loadKubeConfig } from '../../../src/kube/kube-config.js';
+import { KubeTransport } from '../../../src/kube/kube-transport.js';
+import { openGate, type RequestGate } from '../../../src/kube/request-gate.js';
+import type { SidecarKubeConfig } from '../../../src/kube/sidecar-kube-config.js';
+import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
+import type { FakeApiServer } from '../../support/fake-apiserver.js';
+
+export interface Stack {
+  readonly kc: SidecarKubeConfig;
+  readonly transport: KubeTransport;
+}
+
+export function makeStack(server: FakeApiServer, options: { gate?: RequestGate; requestTimeoutMs?: number } = {}): Stack {
+  const kc = loadKubeConfig({
+    kubeconfigPath: server.kubeconfigPath,
+    env: {},
+    userAgent: 'csi-snapshotter/9.9.9-test',
+    gate: options.gate ?? openGate,
+  });
+  const transport = new KubeTransport({
+    kubeConfig: kc,
+    clock: systemClock,
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    maxRetryAfterMs: 50,
+  });
+  return { kc, transport };
+}
+
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export function vsc(name: string, resourceVersion: string, extra: Partial<VolumeSnapshotContent> = {}): VolumeSnapshotContent {
+  return {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshotContent',
+    metadata: { name, resourceVersion, uid: `uid-${name}` },
+    spec: {
+      deletionPolicy: 'Delete',
+      driver: 'hostpath.csi.k8s.io',
+      source: { volumeHandle: `vol-${name}` },
+      volumeSnapshotRef: { name: `snap-${name}`, namespace: 'default' },
+    },
+    ...extra,
+  };
+}
+
+/** A Logger that keeps warn/error lines (for "logged once with a remedy" assertions). */
+export function capturingLogger(): { logger: import('../../../src/observability/logger.js').Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  const sink = { info: (): void => undefined };
+  const logger: import('../../../src/observability/logger.js').Logger = {
+    info: () => undefined,
+    warn: (msg) => void warnings.push(msg),
+    error: (msg) => void warnings.push(msg),
+    v: () => sink,
+    enabled: () => false,
+    with: () => logger,
+  };
+  return { logger, warnings };
+}

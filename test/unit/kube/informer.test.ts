@@ -1,0 +1,263 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { systemClock } from '../../../src/base/clock.js';
+import { Informer, type InformerEventType } from '../../../src/kube/informer.js';
+import type { Logger } from '../../../src/observability/logger.js';
+import { ResourceClient } from '../../../src/kube/resource-client.js';
+import { VOLUME_SNAPSHOT_CONTENT } from '../../../src/kube/resources.js';
+import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
+import { FakeApiServer, type FakeResponse, type RecordedRequest } from '../../support/fake-apiserver.js';
+import { capturingLogger, makeStack, vsc, waitFor } from './harness.js';
+
+let server: FakeApiServer;
+beforeAll(async () => {
+  server = await FakeApiServer.start();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+interface Seen {
+  readonly type: InformerEventType;
+  readonly name: string;
+  readonly oldRv: string | undefined;
+  readonly newRv: string | undefined;
+}
+
+const list = (rv: string, ...items: VolumeSnapshotContent[]): unknown => ({ kind: 'VolumeSnapshotContentList', metadata: { resourceVersion: rv }, items });
+
+/** Runs an informer against the scripted server; the script sees LISTs and WATCHes numbered from 1. */
+async function withInformer(
+  script: { list: (n: number, req: RecordedRequest, res: FakeResponse) => void; watch: (n: number, req: RecordedRequest, res: FakeResponse) => void },
+  body: (ctx: { informer: Informer<VolumeSnapshotContent>; seen: Seen[]; lists: RecordedRequest[]; watches: RecordedRequest[] }) => Promise<void>,
+  options: { labelSelector?: string; logger?: Logger } = {},
+): Promise<void> {
+  const lists: RecordedRequest[] = [];
+  const watches: RecordedRequest[] = [];
+  server.handle((req, res) => {
+    if (req.query.get('watch') === 'true') {
+      watches.push(req);
+      script.watch(watches.length, req, res);
+    } else {
+      lists.push(req);
+      script.list(lists.length, req, res);
+    }
+  });
+  const { kc, transport } = makeStack(server);
+  const informer = new Informer<VolumeSnapshotContent>({
+    client: new ResourceClient(transport, VOLUME_SNAPSHOT_CONTENT),
+    transport,
+    clock: systemClock,
+    stallTimeoutMs: 250,
+    backoff: { initialMs: 5, maxMs: 20 },
+    random: () => 0.5,
+    ...options,
+  });
+  const seen: Seen[] = [];
+  informer.onEvent((type, oldObj, newObj) =>
+    seen.push({ type, name: newObj.metadata.name, oldRv: oldObj?.metadata.resourceVersion, newRv: newObj.metadata.resourceVersion }),
+  );
+  const stop = new AbortController();
+  const running = informer.run(stop.signal);
+  try {
+    await body({ informer, seen, lists, watches });
+  } finally {
+    stop.abort();
+    await running;
+    server.endAll();
+    await kc.close();
+  }
+}
+
+describe('Informer supervisor', () => {
+  test('the first list delivers ADDED, marks synced, and the watch starts from the list RV with bookmarks and a 300-600 s timeout', async () => {
+    await withInformer(
+      { list: (_n, _q, res) => res.json(200, list('10', vsc('a', '9'))), watch: (_n, _q, res) => void res.stream() },
+      async ({ informer, seen, watches }) => {
+        await informer.waitForSync(AbortSignal.timeout(4000));
+        expect(informer.hasSynced()).toBe(true);
+        expect(seen).toEqual([{ type: 'ADDED', name: 'a', oldRv: undefined, newRv: '9' }]);
+        await waitFor(() => watches.length === 1, 'first watch');
+        const q = watches[0]?.query;
+        expect(q?.get('resourceVersion')).toBe('10');
+        expect(q?.get('allowWatchBookmarks')).toBe('true');
+        const timeout = Number(q?.get('timeoutSeconds'));
+        expect(timeout >= 300 && timeout <= 600).toBe(true);
+      },
+    );
+  });
+
+  test('a watch the server closes resumes from the last event RV, with the old object from the cache', async () => {
+    await withInformer(
+      {
+        list: (_n, _q, res) => res.json(200, list('10', vsc('a', '10'))),
+        watch: (n, _q, res) => {
+          const s = res.stream();
+          if (n === 1) {
+            s.send('MODIFIED', vsc('a', '11'));
+            s.end();
+          }
+        },
+      },
+      async ({ seen, lists, watches }) => {
+        await waitFor(() => watches.length === 2, 'second watch');
+        expect(watches[1]?.query.get('resourceVersion')).toBe('11');
+        expect(lists).toHaveLength(1);
+        expect(seen).toContainEqual({ type: 'MODIFIED', name: 'a', oldRv: '10', newRv: '11' });
+      },
+    );
+  });
+
+  test('bookmarks advance the resume RV without handler calls', async () => {
+    await withInformer(
+      {
+        list: (_n, _q, res) => res.json(200, list('10', vsc('a', '10'))),
+        watch: (n, _q, res) => {
+          const s = res.stream();
+          if (n === 1) {
+            s.send('BOOKMARK', { kind: 'VolumeSnapshotContent', metadata: { name: '', resourceVersion: '15' } });
+            s.end();
+          }
+        },
+      },
+      async ({ informer, seen, watches }) => {
+        await waitFor(() => watches.length === 2, 'second watch');
+        expect(watches[1]?.query.get('resourceVersion')).toBe('15');
+        expect(informer.resourceVersion).toBe('15');
+        expect(seen.map((s) => s.type)).toEqual(['ADDED']);
+      },
+    );
+  });
+
+  test.each(['http-status', 'error-event'])(
+    '410 Gone (%s) relists; objects missing from the relist are DELETED with the last known object',
+    async (how) => {
+      await withInformer(
+        {
+          list: (n, _q, res) =>
+            n === 1 ? res.json(200, list('10', vsc('a', '10'), vsc('b', '10'))) : res.json(200, list('20', vsc('a', '12'))),
+          watch: (n, _q, res) => {
+            if (n > 1) return void res.stream();
+            if (how === 'http-status') return res.status(410, 'Expired', 'too old resource version: 10 (15)');
+            const s = res.stream();
+            s.send('ERROR', { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410, message: 'too old' });
+            s.end();
+          },
+        },
+        async ({ seen, lists, watches }) => {
+          await waitFor(() => watches.length === 2, 'watch after relist');
+          expect(lists).toHaveLength(2);
+          expect(watches[1]?.query.get('resourceVersion')).toBe('20');
+          expect(seen.slice(2)).toEqual([
+            { type: 'DELETED', name: 'b', oldRv: '10', newRv: '10' },
+            { type: 'MODIFIED', name: 'a', oldRv: '10', newRv: '12' },
+          ]);
+        },
+      );
+    },
+  );
+
+  test('a watch DELETED event removes the object and passes old and final state', async () => {
+    await withInformer(
+      {
+        list: (_n, _q, res) => res.json(200, list('10', vsc('a', '10'))),
+        watch: (n, _q, res) => {
+          const s = res.stream();
+          if (n === 1) s.send('DELETED', vsc('a', '11'));
+        },
+      },
+      async ({ informer, seen }) => {
+        await waitFor(() => seen.length === 2, 'delete event');
+        expect(seen[1]).toEqual({ type: 'DELETED', name: 'a', oldRv: '10', newRv: '11' });
+        expect(informer.get('a')).toBeUndefined();
+      },
+    );
+  });
+
+  test('a stalled watch (headers sent, then silence) is detected and restarted from the same RV', async () => {
+    await withInformer(
+      { list: (_n, _q, res) => res.json(200, list('10', vsc('a', '10'))), watch: (_n, _q, res) => void res.stream() },
+      async ({ lists, watches }) => {
+        await waitFor(() => watches.length >= 2, 'watch restarted after a stall');
+        expect(watches[1]?.query.get('resourceVersion')).toBe('10');
+        expect(lists).toHaveLength(1);
+      },
+    );
+  });
+
+  test('a 500 on list is retried, not fatal; the informer then syncs', async () => {
+    await withInformer(
+      {
+        list: (n, _q, res) => (n < 3 ? res.status(500, 'InternalError', 'etcd unavailable') : res.json(200, list('10', vsc('a', '10')))),
+        watch: (_n, _q, res) => void res.stream(),
+      },
+      async ({ informer, lists }) => {
+        await informer.waitForSync(AbortSignal.timeout(4000));
+        expect(lists).toHaveLength(3);
+      },
+    );
+  });
+
+  test('403 is logged once with the RBAC remedy and retried until it succeeds', async () => {
+    const { logger, warnings } = capturingLogger();
+    await withInformer(
+      {
+        list: (n, _q, res) => (n < 4 ? res.status(403, 'Forbidden', 'forbidden') : res.json(200, list('10'))),
+        watch: (_n, _q, res) => void res.stream(),
+      },
+      async ({ informer }) => {
+        await informer.waitForSync(AbortSignal.timeout(4000));
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain('"list" and "watch" on volumesnapshotcontents.snapshot.storage.k8s.io');
+      },
+      { logger },
+    );
+  });
+
+  test('404 names the missing CRD and keeps retrying', async () => {
+    const { logger, warnings } = capturingLogger();
+    await withInformer(
+      {
+        list: (n, _q, res) => (n < 3 ? res.status(404, 'NotFound', 'the server could not find the requested resource') : res.json(200, list('10'))),
+        watch: (_n, _q, res) => void res.stream(),
+      },
+      async ({ informer }) => {
+        await informer.waitForSync(AbortSignal.timeout(4000));
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain('CRD is not installed');
+      },
+      { logger },
+    );
+  });
+
+  test('the label selector is sent on list and watch', async () => {
+    await withInformer(
+      { list: (_n, _q, res) => res.json(200, list('10')), watch: (_n, _q, res) => void res.stream() },
+      async ({ lists, watches }) => {
+        await waitFor(() => watches.length === 1, 'watch');
+        const selector = 'snapshot.storage.kubernetes.io/managed-by=node-1';
+        expect(lists[0]?.query.get('labelSelector')).toBe(selector);
+        expect(watches[0]?.query.get('labelSelector')).toBe(selector);
+      },
+      { labelSelector: 'snapshot.storage.kubernetes.io/managed-by=node-1' },
+    );
+  });
+
+  test('a handler that throws does not stop event delivery', async () => {
+    await withInformer(
+      {
+        list: (_n, _q, res) => res.json(200, list('10', vsc('a', '10'))),
+        watch: (n, _q, res) => {
+          const s = res.stream();
+          if (n === 1) s.send('ADDED', vsc('b', '11'));
+        },
+      },
+      async ({ informer, seen }) => {
+        informer.onEvent(() => {
+          throw new Error('handler bug');
+        });
+        await waitFor(() => seen.some((s) => s.name === 'b'), 'event after a throwing handler');
+        expect(informer.get('b')?.metadata.resourceVersion).toBe('11');
+      },
+    );
+  });
+});

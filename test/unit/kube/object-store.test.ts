@@ -1,0 +1,49 @@
+import { describe, expect, test } from '@jest/globals';
+import { ObjectStore } from '../../../src/kube/object-store.js';
+import { InvalidResourceVersionError } from '../../../src/kube/stored-object.js';
+import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
+import { vsc } from './harness.js';
+
+describe('ObjectStore (forward-only by resourceVersion)', () => {
+  test.each([
+    { sequence: ['1'], accepted: [true], final: '1' },
+    { sequence: ['1', '1'], accepted: [true, true], final: '1' },
+    { sequence: ['1', '1', '2', '1'], accepted: [true, true, true, false], final: '2' },
+    // Compared as integers, not strings: "10" > "2".
+    { sequence: ['2', '10'], accepted: [true, true], final: '10' },
+    { sequence: ['10', '9'], accepted: [true, false], final: '10' },
+    // Beyond 2^53 ordering stays exact.
+    { sequence: ['9007199254740993', '9007199254740992'], accepted: [true, false], final: '9007199254740993' },
+  ])('observe accepts only equal or newer versions: $sequence', ({ sequence, accepted, final }) => {
+    const store = new ObjectStore<VolumeSnapshotContent>();
+    expect(sequence.map((rv) => store.observe(vsc('a', rv)))).toEqual(accepted);
+    expect(store.get('a')?.metadata.resourceVersion).toBe(final);
+  });
+
+  test.each(['xxx', '', '1.5', '-1', undefined])('a non-integer resourceVersion %p is an error and is not stored', (rv) => {
+    const store = new ObjectStore<VolumeSnapshotContent>();
+    const obj = vsc('a', '1');
+    const bad = { ...obj, metadata: { ...obj.metadata, resourceVersion: rv } } as VolumeSnapshotContent;
+    expect(() => store.observe(bad)).toThrow(InvalidResourceVersionError);
+    expect(store.get('a')).toBeUndefined();
+  });
+
+  test('managedFields are stripped and the stored object is deep-frozen', () => {
+    const store = new ObjectStore<VolumeSnapshotContent>();
+    const obj = vsc('a', '3');
+    store.observe({ ...obj, metadata: { ...obj.metadata, managedFields: [{ manager: 'kubectl' }] } });
+    const stored = store.get('a');
+    expect(stored?.metadata.managedFields).toBeUndefined();
+    expect(Object.isFrozen(stored)).toBe(true);
+    expect(Object.isFrozen(stored?.spec.source)).toBe(true);
+  });
+
+  test('delete and list reflect the stored objects by name', () => {
+    const store = new ObjectStore<VolumeSnapshotContent>();
+    store.observe(vsc('a', '1'));
+    store.observe(vsc('b', '2'));
+    expect(store.delete('a')).toBe(true);
+    expect(store.delete('a')).toBe(false);
+    expect(store.list().map((o) => o.metadata.name)).toEqual(['b']);
+  });
+});
