@@ -1,0 +1,113 @@
+// `make demo`: the main job on an embedded default. Brings up the local world (kube-apiserver,
+// etcd, the CSI driver, the upstream snapshot-controller), starts OUR sidecar, takes a snapshot of a
+// PVC and shows it ready, deletes it and shows the backend snapshot gone, then tears down.
+// Ctrl-C at any point tears everything down.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { CsiAdmin } from './csi-admin.js';
+import { createSnapshotFixture, getContent, getVolumeSnapshot } from './fixtures.js';
+import { KubeRest, KubeRequestError } from './kube-rest.js';
+import { startWorld, type World } from './world.js';
+import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
+
+const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const say = (s: string): void => void process.stdout.write(`${s}\n`);
+const step = (n: number, s: string): void => say(`\n${bold(`[${n}/7] ${s}`)}`);
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, signal: AbortSignal, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    signal.throwIfAborted();
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      if (!(err instanceof KubeRequestError && err.status === 404)) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function main(): Promise<number> {
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort(new Error(`${sig}: tearing down`)));
+  const signal = stop.signal;
+  let world: World | undefined;
+  let sidecar: SidecarProcess | undefined;
+  try {
+    step(1, 'Starting a local world: etcd, kube-apiserver, snapshot CRDs, a CSI driver, the upstream snapshot-controller');
+    const t0 = Date.now();
+    world = await startWorld({ signal, onStep: (s, ms) => say(`  ${s.padEnd(20)} ${ms} ms`) });
+    say(`  up in ${Date.now() - t0} ms — run dir ${world.runDir}`);
+    const driver = world.csi[0];
+    if (driver === undefined) throw new Error('the world started no CSI driver');
+    const kubectl = (...args: string[]): string =>
+      execFileSync(world?.manifest.binaries.kubectl ?? 'kubectl', [`--kubeconfig=${world?.kubeconfig}`, ...args], { encoding: 'utf8' });
+
+    step(2, `Starting our csi-snapshotter against driver ${driver.driverName}`);
+    sidecar = startSidecar({
+      kubeconfig: world.kubeconfig,
+      csiAddress: driver.endpoint,
+      dir: world.runDir,
+      name: 'csi-snapshotter',
+      args: ['--v=2', `--termination-log-path=${path.join(world.runDir, 'termination-log')}`],
+    });
+    const sc = sidecar;
+    await until('the sidecar to sync its caches', async () => (sc.log().includes('Caches synced') ? true : undefined), signal);
+    say(`  running, pid ${sidecar.process.pid}; log ${sidecar.logFile}`);
+
+    step(3, 'Creating a volume on the driver, a PV and a bound PVC, a VolumeSnapshotClass and a VolumeSnapshot');
+    const kube = await KubeRest.fromKubeconfig({ kubeconfig: world.kubeconfig, userAgent: 'csi-snapshotter-demo' });
+    const csi = CsiAdmin.open({ endpoint: driver.endpoint, csiProto: world.toJson().csiProto });
+    const f = await createSnapshotFixture({ kube, csi, driverName: driver.driverName, namespace: 'demo', signal });
+    say(`  volume ${f.volume.volume_id} → PV ${f.pvName} → PVC demo/${f.pvcName} → VolumeSnapshot demo/${f.snapshot.metadata.name}`);
+
+    step(4, 'Waiting for the VolumeSnapshot to become readyToUse');
+    const t1 = Date.now();
+    await until('readyToUse', async () => ((await getVolumeSnapshot(kube, { namespace: 'demo', name: f.snapshot.metadata.name }, signal)).status?.readyToUse ? true : undefined), signal);
+    say(`  ready after ${Date.now() - t1} ms\n`);
+    say(kubectl('get', 'volumesnapshot', '-n', 'demo', '-o', 'wide'));
+    const contentName = `snapcontent-${f.snapshot.metadata.uid}`;
+    say(kubectl('get', 'volumesnapshotcontent', contentName));
+    const content = (await getContent(kube, contentName, signal)) as { status?: { snapshotHandle?: string; restoreSize?: number; creationTime?: number } };
+    const handle = content.status?.snapshotHandle ?? '';
+    say(`  status.snapshotHandle = ${handle}`);
+    say(`  status.restoreSize    = ${content.status?.restoreSize ?? '(not reported: this driver does not return a size)'}`);
+    say(`  status.creationTime   = ${content.status?.creationTime} (Unix ns)`);
+    const onDriver = await csi.listSnapshots({ snapshotId: handle }, signal);
+    say(`  the driver's ListSnapshots(${handle}): ${JSON.stringify(onDriver.map((s) => ({ snapshot_id: s.snapshot_id, source_volume_id: s.source_volume_id, ready_to_use: s.ready_to_use })))}`);
+
+    step(5, 'Deleting the VolumeSnapshot (deletionPolicy Delete)');
+    await kube.delete(`/apis/snapshot.storage.k8s.io/v1/namespaces/demo/volumesnapshots/${f.snapshot.metadata.name}`, signal);
+    await until('the content to be deleted', async () => {
+      try {
+        await getContent(kube, contentName, signal);
+        return undefined;
+      } catch (err) {
+        if (err instanceof KubeRequestError && err.status === 404) return true;
+        throw err;
+      }
+    }, signal);
+    say(kubectl('get', 'volumesnapshot,volumesnapshotcontent', '-A'));
+
+    step(6, 'Checking the driver');
+    const after = await csi.listSnapshots({ snapshotId: handle }, signal);
+    say(`  ListSnapshots(${handle}) → ${after.length === 0 ? 'no such snapshot: deleted on the backend' : JSON.stringify(after)}`);
+    csi.close();
+    if (after.length !== 0) throw new Error(`backend snapshot ${handle} still exists`);
+
+    step(7, 'Tearing down');
+    return 0;
+  } catch (err) {
+    process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (sidecar) process.stderr.write(`sidecar log tail:\n${sidecar.log().split('\n').slice(-15).join('\n')}\n`);
+    return signal.aborted ? 130 : 1;
+  } finally {
+    await sidecar?.stop(10_000);
+    await world?.stop();
+    say('  stopped every process the demo started');
+  }
+}
+
+process.exitCode = await main();
