@@ -1,0 +1,133 @@
+// Proves the test world works on its own, with no csi-snapshotter of ours: the upstream
+// snapshot-controller turns a PVC-backed VolumeSnapshot into a VolumeSnapshotContent for the
+// world's CSI driver, and the apiserver's audit log attributes that write to its user agent.
+// Needs a running world: `make world RUN_DIR=<dir>` and TESTWORLD=<dir>/world.json.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { loadWorld } from '../support/world-handle.js';
+import type { WorldCsiDriver, WorldJson } from '../support/world-handle.js';
+import { CsiAdmin } from '../world/csi-admin.js';
+import { startCsiDriver } from '../world/csi-driver.js';
+import type { CsiDriver } from '../world/csi-driver.js';
+import { createSnapshotFixture, deleteSnapshotFixture, waitForContent } from '../world/fixtures.js';
+import type { SnapshotFixture, VolumeSnapshotContent } from '../world/fixtures.js';
+import { KubeRest } from '../world/kube-rest.js';
+import { waitUntil } from '../world/proc.js';
+
+interface AuditEvent {
+  readonly stage: string;
+  readonly verb: string;
+  readonly userAgent?: string;
+  readonly objectRef?: { readonly resource?: string; readonly name?: string };
+  readonly responseStatus?: { readonly code?: number };
+}
+
+function auditEvents(file: string): readonly AuditEvent[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as AuditEvent);
+}
+
+describe('test world without our sidecar', () => {
+  let world: WorldJson;
+  let driver: WorldCsiDriver;
+  let kube: KubeRest;
+  let csi: CsiAdmin;
+  let fixture: SnapshotFixture | undefined;
+  let content: VolumeSnapshotContent;
+
+  beforeAll(async () => {
+    world = loadWorld();
+    const first = world.csi[0];
+    if (!first) throw new Error(`${world.runDir}/world.json lists no CSI driver`);
+    driver = first;
+    kube = await KubeRest.fromKubeconfig({ kubeconfig: world.kubeconfig, userAgent: 'testworld-e2e/world-smoke' });
+    csi = CsiAdmin.open({ endpoint: driver.endpoint, csiProto: world.csiProto });
+    const signal = AbortSignal.timeout(60_000);
+    fixture = await createSnapshotFixture({ kube, csi, driverName: driver.driverName, signal });
+    content = await waitForContent(kube, fixture, { signal });
+  });
+
+  afterAll(async () => {
+    if (fixture) await deleteSnapshotFixture(kube, fixture, AbortSignal.timeout(30_000));
+    csi?.close();
+  });
+
+  test('snapshot-controller creates the VolumeSnapshotContent with driver, volume handle, class and snapshot ref', () => {
+    const f = fixture as SnapshotFixture;
+    expect(content.spec.driver).toBe(driver.driverName);
+    expect(content.spec.source.volumeHandle).toBe(f.volume.volume_id);
+    expect(content.spec.volumeSnapshotClassName).toBe(f.snapshotClassName);
+    expect(content.spec.deletionPolicy).toBe('Delete');
+    expect(content.spec.volumeSnapshotRef).toMatchObject({
+      kind: 'VolumeSnapshot',
+      name: f.snapshot.metadata.name,
+      namespace: f.namespace,
+      uid: f.snapshot.metadata.uid,
+    });
+  });
+
+  test('no sidecar runs in the world: the driver holds no snapshot of the volume and the content has no handle', async () => {
+    const f = fixture as SnapshotFixture;
+    const onDriver = await csi.listSnapshots({ sourceVolumeId: f.volume.volume_id }, AbortSignal.timeout(10_000));
+    expect(onDriver).toEqual([]);
+    expect(content.status?.snapshotHandle).toBeUndefined();
+  });
+
+  test('the audit log records the content creation under the snapshot-controller user agent', async () => {
+    const isCreate = (e: AuditEvent): boolean =>
+      e.stage === 'ResponseComplete' &&
+      e.verb === 'create' &&
+      e.objectRef?.resource === 'volumesnapshotcontents' &&
+      e.objectRef.name === content.metadata.name;
+    let creates: readonly AuditEvent[] = [];
+    await waitUntil(
+      async () => {
+        creates = auditEvents(world.auditLog).filter(isCreate);
+        return creates.length > 0;
+      },
+      { what: 'audit event for the content create', timeoutMs: 10_000 },
+    );
+    expect(creates.map((e) => e.userAgent?.split('/')[0])).toEqual(['snapshot-controller']);
+    expect(creates[0]?.responseStatus?.code).toBe(201);
+  });
+});
+
+describe('a test file with a CSI driver of its own', () => {
+  let world: WorldJson;
+  let dir: string;
+  let own: CsiDriver | undefined;
+  let kube: KubeRest;
+  let csi: CsiAdmin | undefined;
+  let fixture: SnapshotFixture | undefined;
+
+  beforeAll(async () => {
+    world = loadWorld();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tws-'));
+    kube = await KubeRest.fromKubeconfig({ kubeconfig: world.kubeconfig, userAgent: 'testworld-e2e/world-smoke' });
+  });
+
+  afterAll(async () => {
+    if (fixture) await deleteSnapshotFixture(kube, fixture, AbortSignal.timeout(30_000));
+    csi?.close();
+    await own?.process.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('gets its own driver name and contents, and the snapshot-controller targets that driver', async () => {
+    const signal = AbortSignal.timeout(60_000);
+    const driverName = `smoke-${path.basename(dir).slice(4).toLowerCase()}.csi.testworld`;
+    own = await startCsiDriver({ binary: world.csiMockDriver, driverName, socketDir: dir, logDir: dir, csiProto: world.csiProto, signal });
+    csi = CsiAdmin.open({ endpoint: own.endpoint, csiProto: world.csiProto });
+    expect((await csi.getPluginInfo(signal)).name).toBe(driverName);
+
+    fixture = await createSnapshotFixture({ kube, csi, driverName, signal });
+    const content = await waitForContent(kube, fixture, { signal });
+    expect(content.spec.driver).toBe(driverName);
+    expect(content.spec.source.volumeHandle).toBe(fixture.volume.volume_id);
+  });
+});

@@ -1,0 +1,40 @@
+// The world.json contract between `make world` (the launcher) and the tests that use its world.
+import fs from 'node:fs';
+import { WorldError } from './world-error.js';
+
+export interface WorldCsiDriver {
+  readonly driverName: string;
+  /** `unix:///abs/path.sock` */
+  readonly endpoint: string;
+}
+
+export interface WorldJson {
+  readonly kubeconfig: string;
+  /** `https://127.0.0.1:<port>` */
+  readonly apiserver: string;
+  readonly kubectl: string;
+  readonly auditLog: string;
+  /** The upstream csi-snapshotter binary, for side-by-side runs (the world does not start it). */
+  readonly upstreamSnapshotter: string;
+  readonly csi: readonly WorldCsiDriver[];
+  /** The CSI mock driver binary, so a test file can start a driver of its own (csi-driver.ts). */
+  readonly csiMockDriver: string;
+  readonly pids: Readonly<Record<string, number>>;
+  readonly runDir: string;
+  readonly crdDir: string;
+  readonly csiProto: string;
+}
+
+export function readWorldJson(file: string): WorldJson {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WorldError('world-missing', `no world at ${file}: start one with \`make world RUN_DIR=<dir>\``, { cause: err });
+  }
+  const world = JSON.parse(text) as WorldJson;
+  if (typeof world.kubeconfig !== 'string' || !Array.isArray(world.csi)) {
+    throw new WorldError('world-missing', `${file} is not a world.json written by test/world/cli.ts`);
+  }
+  return world;
+}
