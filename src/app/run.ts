@@ -1,5 +1,6 @@
 // The sidecar's main sequence: signal handling, metrics, the CSI driver handshake (in every
-// replica, as upstream), the diagnostics HTTP server, then the content controller until a signal.
+// replica, as upstream), the diagnostics HTTP server, leader election (with --leader-election),
+// then the content controller until a signal or a lost Lease.
 // Returns the process exit code; bin/ calls process.exit with it.
 
 import type { Clock } from '../base/clock.js';
@@ -12,6 +13,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { startDiagnosticsServer } from '../observability/http-server.js';
 import { startContentController, type RunningContentController } from './content-controller.js';
 import { handshake, StartupError, type DriverInfo } from './driver-handshake.js';
+import { createLeaderElection, type SidecarLeaderElection } from './leader-election.js';
 
 /** Test seams; production uses the defaults. */
 export interface RunDeps {
@@ -82,43 +84,61 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     metrics.setDriverName(driver.driverName);
     let controller: RunningContentController | undefined;
     let http: { close(): Promise<void> } | undefined;
+    let election: SidecarLeaderElection | undefined;
     try {
       logDriver(log, driver);
+      // Everything above ran in every replica (upstream); informers and workers run only in the leader.
+      if (options.leaderElection) {
+        election = createLeaderElection({
+          options,
+          log,
+          clock,
+          driverName: driver.driverName,
+          version: readPackageVersion(import.meta.url),
+          setLeader: (name, isLeader) => metrics.setLeader(name, isLeader),
+        });
+      }
       const address = options.httpEndpoint || options.metricsAddress;
       if (address !== '') {
+        const le = election;
         http = await startDiagnosticsServer({
           address,
           metricsPath: options.metricsPath,
           registry: metrics.registry,
-          readiness: () => (controller?.synced() ? undefined : 'caches not synced'),
+          // As upstream: the leader-election check only with --http-endpoint, not --metrics-address.
+          ...(le !== undefined && options.httpEndpoint !== '' ? { leaderElectionCheck: () => le.check() } : {}),
+          // A standby has nothing to sync and must not hold up a rollout by looking unready.
+          readiness: () => (controller?.synced() || (le !== undefined && !le.leading()) ? undefined : 'caches not synced'),
         });
         log.info('Serving diagnostics', { address, metricsPath: options.metricsPath });
       }
-      if (options.leaderElection) {
-        log.warn('--leader-election is not implemented yet: this replica runs as if it were the leader');
+      const leading = election === undefined || (await election.lead(stop.signal, () => finish(1, 'stopped leading')));
+      if (leading && !stop.signal.aborted) {
+        controller = startContentController({
+          options,
+          version: readPackageVersion(import.meta.url),
+          log,
+          clock,
+          driverName: driver.driverName,
+          listSnapshotsSupported: driver.controllerCapabilities.listSnapshots,
+          snapshotter: driver.snapshotter,
+          metrics,
+        });
+        const failed = controller.done.then(
+          () => undefined,
+          (err: unknown) => {
+            log.error('Content controller failed', { err });
+            finish(1, 'controller failed');
+          },
+        );
+        await untilAborted(stop.signal);
+        log.info('Shutting down: finishing in-flight work');
+        await controller.stop();
+        await failed;
       }
-      controller = startContentController({
-        options,
-        version: readPackageVersion(import.meta.url),
-        log,
-        clock,
-        driverName: driver.driverName,
-        listSnapshotsSupported: driver.controllerCapabilities.listSnapshots,
-        snapshotter: driver.snapshotter,
-        metrics,
-      });
-      const failed = controller.done.then(
-        () => undefined,
-        (err: unknown) => {
-          log.error('Content controller failed', { err });
-          finish(1, 'controller failed');
-        },
-      );
-      await untilAborted(stop.signal);
-      log.info('Shutting down: finishing in-flight work');
-      await controller.stop();
-      await failed;
     } finally {
+      // After in-flight work: release the Lease so a standby takes over at once.
+      await election?.close();
       await http?.close();
       driver.connection.close();
     }

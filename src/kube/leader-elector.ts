@@ -14,7 +14,8 @@
 import type { Clock } from '../base/clock.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
 import { isNotFound } from './kube-api-error.js';
-import { formatMicroTime, type Lease, type LeaseApi, type LeaseSpec } from './lease-api.js';
+import { formatMicroTime, type Lease, type LeaseApi } from './lease-api.js';
+import { NO_RECORD, recordOf, specOf, type LeaderRecord } from './leader-record.js';
 
 /** client-go leaderelection.JitterFactor. */
 export const LEADER_ELECTION_JITTER_FACTOR = 1.2;
@@ -30,37 +31,6 @@ export class LeaderElectionError extends Error {
     super(message);
     this.code = code;
   }
-}
-
-/** client-go LeaderElectionRecord, with times kept as the MicroTime text ('' when unset). */
-interface LeaderRecord {
-  readonly holderIdentity: string;
-  readonly leaseDurationSeconds: number;
-  readonly acquireTime: string;
-  readonly renewTime: string;
-  readonly leaseTransitions: number;
-}
-
-const NO_RECORD: LeaderRecord = { holderIdentity: '', leaseDurationSeconds: 0, acquireTime: '', renewTime: '', leaseTransitions: 0 };
-
-function recordOf(spec: LeaseSpec | undefined): LeaderRecord {
-  return {
-    holderIdentity: spec?.holderIdentity ?? '',
-    leaseDurationSeconds: spec?.leaseDurationSeconds ?? 0,
-    acquireTime: spec?.acquireTime ?? '',
-    renewTime: spec?.renewTime ?? '',
-    leaseTransitions: spec?.leaseTransitions ?? 0,
-  };
-}
-
-function specOf(r: LeaderRecord): LeaseSpec {
-  return {
-    holderIdentity: r.holderIdentity,
-    leaseDurationSeconds: r.leaseDurationSeconds,
-    ...(r.acquireTime !== '' ? { acquireTime: r.acquireTime } : {}),
-    ...(r.renewTime !== '' ? { renewTime: r.renewTime } : {}),
-    leaseTransitions: r.leaseTransitions,
-  };
 }
 
 export interface LeaderElectorOptions {
