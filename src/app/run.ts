@@ -10,7 +10,8 @@ import { exitOnConnectionLoss } from '../csi/connection-loss.js';
 import type { Logger } from '../observability/logger.js';
 import { readPackageVersion } from '../cli/cli-main.js';
 import { createMetrics } from '../observability/metrics.js';
-import { startDiagnosticsServer } from '../observability/http-server.js';
+import { HttpEndpointError, startDiagnosticsServer } from '../observability/http-server.js';
+import { KubeConfigError } from '../kube/kube-config.js';
 import { startContentController, type RunningContentController } from './content-controller.js';
 import { handshake, StartupError, type DriverInfo } from './driver-handshake.js';
 import { createLeaderElection, type SidecarLeaderElection } from './leader-election.js';
@@ -145,8 +146,16 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     return exitCode;
   } catch (err) {
     if (err instanceof StartupError) {
-      log.error(err.message, { err });
+      log.error(err.message);
       return err.exitCode;
+    }
+    if (err instanceof KubeConfigError) {
+      log.error(`${err.message}. Remedy: ${err.remedy}`);
+      return 1;
+    }
+    if (err instanceof HttpEndpointError) {
+      log.error(err.message); // upstream: klog.Fatalf, exit 255
+      return 255;
     }
     if (stop.signal.aborted) return exitCode; // stopped (or lost the driver) during start-up
     throw err;

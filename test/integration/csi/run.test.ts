@@ -9,6 +9,10 @@ import { CONNECTION_LOST_MESSAGE } from '../../../src/csi/connection-loss.js';
 import { ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../../support/scripted-csi-driver.js';
 import { CapturingLogger } from './capturing-logger.js';
 import { testOptions } from './test-options.js';
+import { loadWorld } from '../../support/world-handle.js';
+
+// runSidecar also starts the Kubernetes side: it talks to the real test-world apiserver.
+const kubeconfig = (): string => loadWorld().kubeconfig;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,7 +35,7 @@ describe('runSidecar', () => {
     const driver = await startDriver({ driverName: 'run.csi.k8s.io' });
     const log = new CapturingLogger();
     const stop = new AbortController();
-    const run = runSidecar(testOptions({ csiAddress: driver.address }), log, { stopSignal: stop.signal });
+    const run = runSidecar(testOptions({ csiAddress: driver.address, kubeconfig: kubeconfig() }), log, { stopSignal: stop.signal });
     await logged(log, 'CSI driver ready');
     stop.abort();
     await expect(run).resolves.toBe(0);
@@ -52,10 +56,19 @@ describe('runSidecar', () => {
     const log = new CapturingLogger();
     const terminationLogPath = path.join(driver.dir, '..', `${path.basename(driver.dir)}-termination-log`);
     cleanups.push(() => fs.rmSync(terminationLogPath, { force: true }));
-    const run = runSidecar(testOptions({ csiAddress: driver.address }), log, { terminationLogPath });
+    const run = runSidecar(testOptions({ csiAddress: driver.address, kubeconfig: kubeconfig() }), log, { terminationLogPath });
     await logged(log, 'CSI driver ready');
     await driver.stop();
     await expect(run).resolves.toBe(1);
     expect(fs.readFileSync(terminationLogPath, 'utf8')).toBe(CONNECTION_LOST_MESSAGE);
+  });
+
+  test('no kubeconfig and not in a pod: one clear error with the remedy, exit 1', async () => {
+    const driver = await startDriver();
+    const log = new CapturingLogger();
+    await expect(runSidecar(testOptions({ csiAddress: driver.address, kubeconfig: '' }), log)).resolves.toBe(1);
+    const errors = log.lines.filter((l) => l.severity === 'error').map((l) => l.msg);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('pass --kubeconfig <file> when running outside a cluster');
   });
 });
