@@ -193,6 +193,12 @@ function decideRefresh(view: ContentView, ctx: DecisionContext): Action {
     secret = creds.ref;
   }
   const memberHandles = source.type === 'pre-provisioned' ? source.memberHandles : [];
+  if (v.kind === 'VolumeGroupSnapshotContent' && memberHandles.length === 0) {
+    return fail(
+      `cannot list group snapshot ${view.name}. No snapshots found in the group snapshot content`,
+      'spec.source.groupSnapshotHandles.volumeSnapshotHandles must list the member snapshot ids of the group',
+    );
+  }
   const mode = v.kind === 'VolumeSnapshotContent' && !ctx.listSnapshotsSupported ? 'assume-ready' : 'rpc';
   return { type: 'refresh', reason: 'read the backend state', request: { handle, memberHandles, secret, mode } };
 }

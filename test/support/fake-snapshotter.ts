@@ -4,7 +4,9 @@
 
 import { CsiRpcError } from '../../src/csi/grpc-errors.js';
 import type {
+  CreateGroupSnapshotRequest,
   CreateSnapshotRequest,
+  GroupSnapshotIdRequest,
   GroupSnapshotResult,
   SnapshotIdRequest,
   SnapshotLookup,
@@ -79,13 +81,42 @@ export class FakeSnapshotter implements Snapshotter {
     return { kind: 'unsupported' };
   }
 
-  async createVolumeGroupSnapshot(): Promise<GroupSnapshotResult> {
-    throw new Error('not scripted');
+  /** Group snapshots by group id; idempotent by name like a compliant GroupController. */
+  readonly groups = new Map<string, GroupSnapshotResult & { name: string }>();
+
+  async createVolumeGroupSnapshot(request: CreateGroupSnapshotRequest): Promise<GroupSnapshotResult> {
+    this.#enter('CreateVolumeGroupSnapshot', request);
+    const ready = this.readyAnswers.length > 0 ? (this.readyAnswers.shift() ?? true) : true;
+    const existing = [...this.groups.values()].find((g) => g.name === request.name);
+    if (existing !== undefined) {
+      const updated = { ...existing, readyToUse: ready, snapshots: existing.snapshots.map((s) => ({ ...s, readyToUse: ready })) };
+      this.groups.set(existing.groupSnapshotId, updated);
+      return updated;
+    }
+    const groupSnapshotId = `group-${this.#next++}`;
+    const snapshots = request.sourceVolumeIds.map((sourceVolumeId) => ({
+      snapshotId: `snap-${this.#next++}`,
+      sourceVolumeId,
+      creationTimeNs: 1_700_000_000_123_456_789n,
+      sizeBytes: this.sizeBytes,
+      readyToUse: ready,
+      groupSnapshotId,
+    }));
+    const group = { name: request.name, groupSnapshotId, snapshots, creationTimeNs: 1_700_000_000_123_456_789n, readyToUse: ready };
+    this.groups.set(groupSnapshotId, group);
+    return group;
   }
-  async deleteVolumeGroupSnapshot(): Promise<void> {
-    throw new Error('not scripted');
+
+  async deleteVolumeGroupSnapshot(request: GroupSnapshotIdRequest): Promise<void> {
+    this.#enter('DeleteVolumeGroupSnapshot', request);
+    this.groups.delete(request.groupSnapshotId);
   }
-  async getVolumeGroupSnapshot(): Promise<GroupSnapshotResult> {
-    throw new Error('not scripted');
+
+  async getVolumeGroupSnapshot(request: GroupSnapshotIdRequest): Promise<GroupSnapshotResult> {
+    this.#enter('GetVolumeGroupSnapshot', request);
+    const g = this.groups.get(request.groupSnapshotId);
+    if (g === undefined) throw rpcError('NotFound', `group snapshot ${request.groupSnapshotId} not found`);
+    const ready = this.readyAnswers.length > 0 ? (this.readyAnswers.shift() ?? true) : g.readyToUse;
+    return { ...g, readyToUse: ready };
   }
 }

@@ -27,7 +27,7 @@ describe('README flag reference', () => {
     expect(byName.get('poll-interval-start')).toMatch(/\| `1s` \| .* \| ours \|$/);
     expect(byName.get('automaxprocs')).toMatch(/\| accepted, ignored \|$/);
     expect(byName.get('log-json-split-stream')).toMatch(/\| accepted; a non-default value is an error \(as upstream\) \|$/);
-    expect(byName.get('feature-gates')).toContain('`CSIVolumeGroupSnapshot=false`, `ReleaseLeaderElectionOnExit=false`');
+    expect(byName.get('feature-gates')).toContain('`CSIVolumeGroupSnapshot=true`, `ReleaseLeaderElectionOnExit=false`');
     expect(byName.get('feature-gates')).toContain('true\\|false');
   });
 

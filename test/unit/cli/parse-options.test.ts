@@ -31,7 +31,7 @@ const DEFAULTS: Options = {
   groupSnapshotNamePrefix: 'groupsnapshot',
   groupSnapshotNameUuidLength: -1,
   featureGates: new Map([
-    ['CSIVolumeGroupSnapshot', false],
+    ['CSIVolumeGroupSnapshot', true],
     ['ReleaseLeaderElectionOnExit', false],
   ]),
   version: false,

@@ -45,7 +45,7 @@ describe('--help text (Go flag.PrintDefaults layout)', () => {
     [
       'feature-gates',
       '  -feature-gates value\n    \tComma-seprated list of key=value pairs that describe feature gates for alpha/experimental features. Options are:\n' +
-        '    \tCSIVolumeGroupSnapshot=true|false (BETA - default=false)\n    \tReleaseLeaderElectionOnExit=true|false (ALPHA - default=false)\n',
+        '    \tCSIVolumeGroupSnapshot=true|false (BETA - default=true)\n    \tReleaseLeaderElectionOnExit=true|false (ALPHA - default=false)\n',
     ],
   ])('-%s renders exactly as Go would', (name, expected) => {
     expect(blocks().get(name)).toBe(expected);

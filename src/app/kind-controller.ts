@@ -1,0 +1,177 @@
+// One controller per content kind: informers for the contents and their classes, the forward-only
+// store, the work queue (one queue name per kind, as upstream) and the workers. Everything here is
+// kind-neutral; a kind contributes only its adapter, its resource coordinates and its name flags.
+// Kubernetes access (transport, QPS bucket, events, secrets) is shared and owned by the caller.
+
+import type { Clock } from '../base/clock.js';
+import { formatGoDuration } from '../cli/go-duration.js';
+import type { Options } from '../cli/options.js';
+import { runController } from '../controller/controller-loop.js';
+import type { Snapshotter } from '../csi/snapshotter.js';
+import type { EventSink, SecretSource } from '../effects/ports.js';
+import { StepExecutor } from '../effects/step-executor.js';
+import { Informer } from '../kube/informer.js';
+import type { KubeTransport } from '../kube/kube-transport.js';
+import { ObjectStore } from '../kube/object-store.js';
+import { ResourceClient } from '../kube/resource-client.js';
+import type { ResourceCoordinates } from '../kube/resources.js';
+import type { KubeObject } from '../kube/types.js';
+import type { KindAdapter } from '../kinds/kind-adapter.js';
+import type { Logger } from '../observability/logger.js';
+import type { SidecarMetrics } from '../observability/metrics.js';
+import { exponentialBackoff } from '../queue/backoff.js';
+import { readinessPollSchedule } from '../queue/poll-schedule.js';
+import { WorkQueue } from '../queue/work-queue.js';
+import { contentReconciler } from '../reconcile/content-reconciler.js';
+import { OwnWriteLog } from '../reconcile/own-write-log.js';
+import { classEventHandler, contentEventHandler, type ContentObject } from './content-events.js';
+
+/** After shutdown starts, in-flight reconciles get --timeout plus this before they are cancelled. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/** A (group) snapshot class: both kinds carry driver and parameters at the top level. */
+export interface ClassObject extends KubeObject {
+  readonly driver: string;
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+/** What one kind contributes. */
+export interface KindWiring<T extends ContentObject> {
+  readonly adapter: KindAdapter<T>;
+  readonly contents: ResourceCoordinates;
+  readonly classes: ResourceCoordinates;
+  /** Upstream's queue name (the `name` label of the workqueue metrics). */
+  readonly queueName: string;
+  /** --snapshot-name-prefix / --groupsnapshot-name-prefix and their uuid lengths. */
+  readonly namePrefix: string;
+  readonly nameUuidLength: number;
+  /** Server-side content filter (node mode). */
+  readonly labelSelector?: string;
+}
+
+/** What every kind shares. */
+export interface KindControllerDeps {
+  readonly options: Options;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly driverName: string;
+  readonly listSnapshotsSupported: boolean;
+  readonly snapshotter: Snapshotter;
+  readonly metrics: SidecarMetrics;
+  readonly transport: KubeTransport;
+  readonly events: EventSink;
+  readonly secrets: SecretSource;
+}
+
+export interface RunningKindController {
+  /** True once both informers listed everything. */
+  synced(): boolean;
+  /** Stops taking keys, waits for in-flight work (bounded), stops the informers. */
+  stop(): Promise<void>;
+  /** Settles when the workers have stopped; rejects if the controller failed. */
+  readonly done: Promise<void>;
+}
+
+export function startKindController<T extends ContentObject>(wiring: KindWiring<T>, deps: KindControllerDeps): RunningKindController {
+  const { options, clock, driverName, transport } = deps;
+  const adapter = wiring.adapter;
+  const log = deps.log.with({ controller: adapter.vocabulary.kind });
+  const contents = new ResourceClient<T>(transport, wiring.contents);
+  const classes = new ResourceClient<ClassObject>(transport, wiring.classes);
+  const selector = wiring.labelSelector === undefined ? {} : { labelSelector: wiring.labelSelector };
+  const contentInformer = new Informer<T>({ client: contents, transport, clock, logger: log, ...selector });
+  const classInformer = new Informer<ClassObject>({ client: classes, transport, clock, logger: log });
+  const store = new ObjectStore<T>();
+  const ownWrites = new OwnWriteLog();
+  const queue = new WorkQueue<string>({
+    name: wiring.queueName,
+    clock,
+    backoff: exponentialBackoff({ baseMs: options.retryIntervalStartMs, maxMs: options.retryIntervalMaxMs }),
+    poll: readinessPollSchedule({ startMs: options.pollIntervalStartMs, maxMs: options.pollIntervalMaxMs }),
+    metrics: deps.metrics.workQueue,
+  });
+  const executor = new StepExecutor({
+    adapter,
+    api: contents,
+    snapshotter: deps.snapshotter,
+    secrets: deps.secrets,
+    events: deps.events,
+    ownWrites,
+    clock,
+    timeoutMs: options.timeoutMs,
+    timeoutText: formatGoDuration(options.timeoutMs),
+    log,
+  });
+  const reconcile = contentReconciler({
+    adapter,
+    store,
+    executor,
+    log,
+    context: () => ({
+      driverName,
+      listSnapshotsSupported: deps.listSnapshotsSupported,
+      namePrefix: wiring.namePrefix,
+      nameUuidLength: wiring.nameUuidLength,
+      extraCreateMetadata: options.extraCreateMetadata,
+      classByName: (name) => {
+        const c = classInformer.get(name);
+        return c === undefined ? undefined : { name, driver: c.driver, parameters: c.parameters ?? {} };
+      },
+    }),
+  });
+
+  const enqueue = (key: string, priority: 'high' | 'low'): void => queue.add(key, priority);
+  contentInformer.onEvent(
+    contentEventHandler({ adapter, driverName, store, ownWrites, enqueue, listed: () => contentInformer.hasSynced(), log }),
+  );
+  classInformer.onEvent(classEventHandler<T, ClassObject>({ adapter, store, enqueue }));
+
+  const stopInformers = new AbortController();
+  const stopTaking = new AbortController();
+  const hardStop = new AbortController();
+  const informersDone = Promise.allSettled([contentInformer.run(stopInformers.signal), classInformer.run(stopInformers.signal)]);
+
+  let resyncTimer: { cancel(): void } | undefined;
+  const scheduleResync = (): void => {
+    resyncTimer = clock.setTimer(() => {
+      // A safety net, queued behind every new or changed object.
+      for (const c of store.list()) queue.add(c.metadata.name, 'low');
+      scheduleResync();
+    }, options.resyncPeriodMs);
+  };
+
+  let synced = false;
+  const done = (async () => {
+    await Promise.all([contentInformer.waitForSync(stopTaking.signal), classInformer.waitForSync(stopTaking.signal)]);
+    synced = true;
+    log.info('Caches synced; starting workers', { queue: wiring.queueName, workers: options.workerThreads, contents: store.size });
+    scheduleResync();
+    const controller = runController({
+      queue,
+      workers: options.workerThreads,
+      log,
+      clock,
+      signal: stopTaking.signal,
+      // In-flight work keeps running after shutdown starts, until it finishes or hits --timeout.
+      reconcile: (key) => reconcile(key, hardStop.signal),
+    });
+    await controller.stopped;
+  })().catch((err: unknown) => {
+    if (!stopTaking.signal.aborted) throw err;
+  });
+
+  return {
+    synced: () => synced,
+    done,
+    async stop() {
+      stopTaking.abort(new Error('shutting down'));
+      resyncTimer?.cancel();
+      const grace = clock.setTimer(() => hardStop.abort(new Error('shutdown grace period over')), options.timeoutMs + SHUTDOWN_GRACE_MS);
+      await done.catch(() => undefined);
+      grace.cancel();
+      queue.shutDown();
+      stopInformers.abort(new Error('shutting down'));
+      await informersDone;
+    },
+  };
+}
