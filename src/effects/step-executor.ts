@@ -99,7 +99,7 @@ export class StepExecutor<T extends KubeObject> {
       const failure = operationFailure(v, action.phase, v.text.createFailed(action.request.sourceVolumeHandles, errorText(err)), remedyForCode(code, this.#d.timeoutText));
       return this.#fail(current, failure, needsHumanAction(code), err, signal);
     }
-    const nowNs = BigInt(this.#d.clock.now()) * 1_000_000n;
+    const nowNs = this.#nowNs();
     if (state.creationTimeNs === null) this.#d.log.warn('CSI driver returned no creation_time; recording the current time', { content: name });
     const written = await this.#writer.writeStatus(obj, (cur) => adapter.statusPatch(cur, state, nowNs), signal);
     this.#d.log.v(2).info(state.readyToUse ? 'Created snapshot' : 'Snapshot created, not ready yet', { content: name, snapshotHandle: state.handle });
@@ -120,7 +120,7 @@ export class StepExecutor<T extends KubeObject> {
         const failure = operationFailure(v, 'check', `failed to list snapshot for content ${name}: "can not find snapshot for snapshotID ${action.request.handle}"`, 'the backend snapshot this content points to does not exist on the driver; check the handle');
         return this.#fail(obj, failure, true, undefined, signal);
       }
-      const nowNs = BigInt(this.#d.clock.now()) * 1_000_000n;
+      const nowNs = this.#nowNs();
       const written = await this.#writer.writeStatus(obj, (cur) => adapter.statusPatch(cur, answer.state, nowNs), signal);
       return answer.state.readyToUse ? progress(written) : { kind: 'not-ready', object: written };
     } catch (err) {
@@ -181,6 +181,11 @@ export class StepExecutor<T extends KubeObject> {
         remedy: `create the Secret ${ref.namespace}/${ref.name}, and grant csi-snapshotter's service account "get" on secrets in namespace ${ref.namespace}`,
       };
     }
+  }
+
+  /** Clocks may be fractional (virtual time); BigInt() would throw on a fraction. */
+  #nowNs(): bigint {
+    return BigInt(Math.floor(this.#d.clock.now())) * 1_000_000n;
   }
 
   #budget(signal: AbortSignal): { readonly deadline: number; readonly signal: AbortSignal } {

@@ -46,6 +46,8 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
       if (action.type === 'delete-backend' && deletedHandles.has(action.request.handle)) {
         action = view.hasFinalizer ? { type: 'remove-finalizer', reason: 'backend object deleted in this pass' } : { type: 'done', reason: 'backend object deleted' };
       }
+      // One driver poll per pass; the next one waits for the poll schedule.
+      if (polled && (action.type === 'create' || action.type === 'refresh')) return Result.poll(action.type);
       log.v(QUIET.has(action.type) ? 5 : 2).info('Decision', { [adapter.vocabulary.kind]: key, action: action.type, reason: action.reason });
       switch (action.type) {
         case 'ignore':
@@ -53,11 +55,6 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
           return Result.done();
         case 'wait':
           return Result.poll('wait');
-        case 'create':
-        case 'refresh':
-          // One driver poll per pass; the next one waits for the poll schedule.
-          if (polled) return Result.poll(action.type);
-          break;
         default:
           break;
       }

@@ -385,3 +385,24 @@ describe('pre-provisioned', () => {
     expect(w.api.current('content1')?.status?.readyToUse).toBe(true);
   });
 });
+
+test('a fractional clock (virtual time) still yields an integral creationTime', async () => {
+  const api = new FakeContentApi<VolumeSnapshotContent>();
+  const snapshotter = new FakeSnapshotter();
+  const clock = new VirtualClock({ startWallMs: 1_700_000_000_000.5 });
+  snapshotter.createSnapshot = async (r) => ({ snapshotId: 'x', sourceVolumeId: r.sourceVolumeId, creationTimeNs: null, sizeBytes: 0n, readyToUse: true, groupSnapshotId: '' });
+  const store = new ObjectStore<VolumeSnapshotContent>();
+  const executor = new StepExecutor({
+    adapter: volumeSnapshotContentKind, api, snapshotter,
+    secrets: { getSecretData: async () => ({}) }, events: { warning: () => undefined },
+    ownWrites: { record: () => undefined, isOwn: () => false, forget: () => undefined },
+    clock, timeoutMs: 1000, timeoutText: '1s', log: nullLogger,
+  });
+  const reconcile = contentReconciler({
+    adapter: volumeSnapshotContentKind, store, executor, log: nullLogger,
+    context: () => ({ driverName: DRIVER, listSnapshotsSupported: true, namePrefix: 'snapshot', nameUuidLength: -1, extraCreateMetadata: false, classByName: (n) => (n === 'gold' ? { name: 'gold', driver: DRIVER, parameters: {} } : undefined) }),
+  });
+  store.observe(api.seed(content()));
+  expect(await reconcile('content1', new AbortController().signal)).toEqual({ kind: 'done' });
+  expect(api.current('content1')?.status?.creationTime).toBe(1_700_000_000_000_000_000n);
+});
