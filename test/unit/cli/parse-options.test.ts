@@ -3,6 +3,7 @@ import { FLAG_TABLE } from '../../../src/cli/flag-table.js';
 import type { Options } from '../../../src/cli/options.js';
 import type { CommandLine } from '../../../src/cli/parse-options.js';
 import { parseCommandLine } from '../../../src/cli/parse-options.js';
+import { UPSTREAM_DEFAULT_OPTIONS } from '../../support/upstream-default-options.js';
 
 const PROGRAM = { name: 'csi-snapshotter', version: 'v9.9.9-test' };
 
@@ -18,49 +19,7 @@ function failure(argv: readonly string[], env: Record<string, string | undefined
   return r;
 }
 
-const DEFAULTS: Options = {
-  resyncPeriodMs: 900_000,
-  snapshotNamePrefix: 'snapshot',
-  snapshotNameUuidLength: -1,
-  workerThreads: 10,
-  timeoutMs: 60_000,
-  extraCreateMetadata: false,
-  retryIntervalStartMs: 1_000,
-  retryIntervalMaxMs: 300_000,
-  nodeDeployment: false,
-  groupSnapshotNamePrefix: 'groupsnapshot',
-  groupSnapshotNameUuidLength: -1,
-  featureGates: new Map([
-    ['CSIVolumeGroupSnapshot', true],
-    ['ReleaseLeaderElectionOnExit', false],
-  ]),
-  version: false,
-  kubeconfig: '',
-  csiAddress: '/run/csi/socket',
-  leaderElection: false,
-  leaderElectionNamespace: '',
-  leaderElectionLeaseDurationMs: 15_000,
-  leaderElectionRenewDeadlineMs: 10_000,
-  leaderElectionRetryPeriodMs: 5_000,
-  leaderElectionLabels: {},
-  kubeApiQps: 5,
-  kubeApiBurst: 10,
-  httpEndpoint: '',
-  metricsAddress: '',
-  metricsPath: '/metrics',
-  automaxprocs: false,
-  v: 0,
-  vmodule: '',
-  loggingFormat: 'text',
-  logFlushFrequencyMs: 5_000,
-  pollIntervalStartMs: 1_000,
-  pollIntervalMaxMs: 30_000,
-  nodeName: undefined,
-  podNamespace: undefined,
-  kubernetesServiceHost: undefined,
-  kubernetesServicePort: undefined,
-  terminationLogPath: '/dev/termination-log',
-};
+const DEFAULTS: Options = UPSTREAM_DEFAULT_OPTIONS;
 
 describe('defaults', () => {
   test('no arguments gives upstream v8.6.0 defaults plus ours', () => {
