@@ -11,8 +11,11 @@ STAMP := node_modules/.install-stamp
 all: build
 
 # npm ci when package.json or the lock changed (brings Node 24 itself: npm package `node`).
+# npm 11.19 writes lock files without other platforms' optional packages and its own `npm ci`
+# then refuses them (npm 10 accepts them); `npm install --no-save` installs the same locked
+# versions without rewriting the lock.
 $(STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund || { echo "npm ci refused the lock file; installing the locked versions with npm install --no-save" >&2; npm install --no-save --no-audit --no-fund; }
 	@touch $@
 
 build: $(STAMP)

