@@ -24,10 +24,13 @@ export interface AssembleOptions {
   readonly dir: string;
 }
 
-/** The `npm ci …` part of the deps stage's RUN line (not the `&& npm cache clean`, which would hit the machine's cache). */
+/**
+ * The `npm ci …` part of the deps stage's RUN line: not the `|| npm install --no-save …` fallback
+ * (for npm 11's lock files) nor the `&& npm cache clean`, which would hit the machine's cache.
+ */
 export function depsInstallCommand(d: Dockerfile): readonly string[] {
   for (const ins of instructionsOf(stageNamed(d, 'deps'), 'RUN')) {
-    const first = ins.args.split('&&')[0]?.trim() ?? '';
+    const first = (ins.args.split('&&')[0] ?? '').split('||')[0]?.replace(/^\s*\(/, '').trim() ?? '';
     if (first.startsWith('npm ci')) return first.split(/\s+/).slice(1);
   }
   throw new DockerfileShapeError('the deps stage has no `RUN npm ci …`');
