@@ -61,6 +61,8 @@ export interface HandshakeParams {
   readonly signal?: AbortSignal;
   readonly onConnectionLost: () => void;
   readonly observer?: CsiCallObserver;
+  /** Called as soon as GetPluginInfo named the driver (upstream labels later samples with it). */
+  readonly onDriverName?: (name: string) => void;
   /** Test hooks: upstream's fixed 30 s dial budget and 1 s probe interval. */
   readonly connectTimeoutMs?: number;
   readonly probeIntervalMs?: number;
@@ -124,6 +126,7 @@ async function afterConnect(params: HandshakeParams, connection: CsiConnection):
     return info.name;
   });
   log.info('CSI driver name', { driver: driverName });
+  params.onDriverName?.(driverName);
 
   await probeForever({
     client,

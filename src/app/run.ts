@@ -79,6 +79,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
       signal: stop.signal,
       onConnectionLost,
       observer: metrics.csiObserver,
+      onDriverName: (name) => metrics.setDriverName(name),
       connectTimeoutMs: deps.connectTimeoutMs,
       probeIntervalMs: deps.probeIntervalMs,
     });

@@ -49,6 +49,30 @@ async function startupError(promise: Promise<unknown>): Promise<StartupError> {
 }
 
 describe('handshake', () => {
+  test('the driver name is known right after GetPluginInfo, so only that sample is labelled unknown-driver (upstream step 11)', async () => {
+    const driver = await startDriver({ driverName: 'hostpath.csi.k8s.io' });
+    let name = 'unknown-driver';
+    const labelled: string[] = [];
+    const info = await handshake({
+      options: testOptions({ csiAddress: driver.socketPath }),
+      log: new CapturingLogger(),
+      clock: systemClock,
+      onConnectionLost: () => undefined,
+      probeIntervalMs: 20,
+      connectTimeoutMs: 2000,
+      observer: { observe: (s) => labelled.push(`${name} ${s.method}`) },
+      onDriverName: (n) => {
+        name = n;
+      },
+    });
+    cleanups.unshift(() => info.connection.close());
+    expect(labelled).toEqual([
+      'unknown-driver /csi.v1.Identity/GetPluginInfo',
+      'hostpath.csi.k8s.io /csi.v1.Identity/Probe',
+      'hostpath.csi.k8s.io /csi.v1.Controller/ControllerGetCapabilities',
+    ]);
+  });
+
   test('asks for name, readiness and capabilities, in upstream order', async () => {
     const driver = await startDriver({ driverName: 'hostpath.csi.k8s.io' });
     const info = await runHandshake(driver);
