@@ -52,6 +52,13 @@ export class Informer<T extends KubeObject> {
   #hasSynced = false;
   #rv = '';
   #needList = true;
+  /**
+   * client-go's reflector: the first list (and any relist not caused by an expired version)
+   * asks for resourceVersion=0, which the apiserver serves from its watch cache in one response;
+   * paging 10k objects instead costs 20 quorum reads and 20 tokens of the --kube-api-qps bucket,
+   * which then delay the first writes. After a 410 the next list is a consistent one.
+   */
+  #listFromCache = true;
   #watchEvents = 0;
   #running = false;
   readonly #reported = new Set<string>();
@@ -133,6 +140,7 @@ export class Informer<T extends KubeObject> {
         if (isGone(err)) {
           this.#log.v(2).info('resourceVersion expired (410); relisting', { resourceVersion: this.#rv });
           this.#needList = true;
+          this.#listFromCache = false;
           delayMs = failures === 0 ? 0 : this.#backoffMs(failures);
           failures++;
         } else {
@@ -156,16 +164,20 @@ export class Informer<T extends KubeObject> {
     let limit: number | undefined = this.#o.pageSize;
     let cont: string | undefined;
     let rv = '';
+    let fromCache = this.#listFromCache;
     for (;;) {
       let page;
       try {
-        page = await this.#o.client.list({ labelSelector: this.#o.labelSelector, limit, continue: cont, signal });
+        // A continue token carries its own resourceVersion; only the first page may name one.
+        const version = fromCache && cont === undefined ? { resourceVersion: '0' } : {};
+        page = await this.#o.client.list({ labelSelector: this.#o.labelSelector, limit, continue: cont, signal, ...version });
       } catch (err) {
         if (cont === undefined || !isGone(err)) throw err;
         // The continue token expired mid-pagination (client-go pager): one unpaginated list.
         listed.clear();
         cont = undefined;
         limit = undefined;
+        fromCache = false;
         continue;
       }
       for (const item of page.items) listed.set(item.metadata.name, toStoredObject(item));
@@ -187,6 +199,7 @@ export class Informer<T extends KubeObject> {
     }
     this.#rv = rv;
     this.#needList = false;
+    this.#listFromCache = true;
     this.#reported.clear();
     if (!this.#hasSynced) {
       this.#hasSynced = true;

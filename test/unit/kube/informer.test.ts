@@ -146,6 +146,10 @@ describe('Informer supervisor', () => {
         async ({ seen, lists, watches }) => {
           await waitFor(() => watches.length === 2, 'watch after relist');
           expect(lists).toHaveLength(2);
+          // client-go's reflector: the first list is served from the watch cache (one response,
+          // one QPS token); the relist after an expired version must be a consistent read.
+          expect(lists[0]?.query.get('resourceVersion')).toBe('0');
+          expect(lists[1]?.query.get('resourceVersion')).toBeNull();
           expect(watches[1]?.query.get('resourceVersion')).toBe('20');
           expect(seen.slice(2)).toEqual([
             { type: 'DELETED', name: 'b', oldRv: '10', newRv: '10' },
