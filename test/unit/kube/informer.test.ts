@@ -146,10 +146,11 @@ describe('Informer supervisor', () => {
         async ({ seen, lists, watches }) => {
           await waitFor(() => watches.length === 2, 'watch after relist');
           expect(lists).toHaveLength(2);
-          // client-go's reflector: the first list is served from the watch cache (one response,
-          // one QPS token); the relist after an expired version must be a consistent read.
-          expect(lists[0]?.query.get('resourceVersion')).toBe('0');
-          expect(lists[1]?.query.get('resourceVersion')).toBeNull();
+          // Consistent reads in pages of 2500 (4 QPS tokens for 10k objects; see InformerOptions.pageSize).
+          expect(lists.map((l) => [l.query.get('resourceVersion'), l.query.get('limit')])).toEqual([
+            [null, '2500'],
+            [null, '2500'],
+          ]);
           expect(watches[1]?.query.get('resourceVersion')).toBe('20');
           expect(seen.slice(2)).toEqual([
             { type: 'DELETED', name: 'b', oldRv: '10', newRv: '10' },
