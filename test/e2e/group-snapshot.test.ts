@@ -272,7 +272,11 @@ describe('VolumeGroupSnapshot through our sidecar and a scripted GroupController
       f = await createGroupFixture(kube, { driverName, handlePrefix: '', signal: AbortSignal.timeout(30_000) });
       fixtures.push(f);
       vgs = await waitReady(f);
-      content = (await kube.get(`${GROUP}/volumegroupsnapshotcontents/${vgs.status?.boundVolumeGroupSnapshotContentName}`, AbortSignal.timeout(5_000))) as Vgsc;
+      // Ready is written first, the being-created annotation removed right after in the same pass.
+      content = await eventually('the group content with its being-created annotation removed', async () => {
+        const c = (await kube.get(`${GROUP}/volumegroupsnapshotcontents/${vgs.status?.boundVolumeGroupSnapshotContentName}`, AbortSignal.timeout(5_000))) as Vgsc;
+        return c.metadata.annotations?.['groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-being-created'] === undefined ? c : undefined;
+      });
     });
 
     test('becomes ready: one CreateVolumeGroupSnapshot of both volumes, recorded in the content status', () => {
