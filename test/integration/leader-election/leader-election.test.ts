@@ -251,13 +251,21 @@ describe('leader election between replicas of our sidecar', () => {
     const env = await setUp();
     const a = await replica(env, 'ours', 'replica-a');
     await waitForHolder(env, 'replica-a', performance.now());
-    const lease = (await kube.get(env.leasePath, signal())) as LeaseObject;
-    await kube.request({
-      method: 'PUT',
-      path: env.leasePath,
-      body: { ...lease, spec: { holderIdentity: 'thief', leaseDurationSeconds: 3600 } },
-      signal: signal(),
-    });
+    // The leader renews every second: re-read and retry the steal when a renewal gets in first.
+    for (let attempt = 0; ; attempt++) {
+      const lease = (await kube.get(env.leasePath, signal())) as LeaseObject;
+      try {
+        await kube.request({
+          method: 'PUT',
+          path: env.leasePath,
+          body: { ...lease, spec: { holderIdentity: 'thief', leaseDurationSeconds: 3600 } },
+          signal: signal(),
+        });
+        break;
+      } catch (err) {
+        if (!(err instanceof KubeRequestError && err.status === 409) || attempt >= 10) throw err;
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([a.exited, new Promise<string>((r) => (timer = setTimeout(() => r('still running after 30 s'), 30_000)))]);
     clearTimeout(timer);
