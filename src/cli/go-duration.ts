@@ -2,6 +2,7 @@
 // upstream sidecar accepts (`1h30m`, `300ms`, `.5s`, `-1m`, bare `0`; no `d`) and help output prints
 // defaults the way Go does (`15m0s`). Exact arithmetic runs on bigint nanoseconds; callers get
 // milliseconds as a number, which is exact for every realistic flag value.
+import { goQuote } from '../base/go-quote.js';
 
 const NS_PER_UNIT: ReadonlyMap<string, bigint> = new Map([
   ['ns', 1n],
@@ -26,10 +27,6 @@ export class DurationSyntaxError extends Error {
     super(message);
     this.code = code;
   }
-}
-
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 function isDigit(c: string | undefined): boolean {

@@ -14,6 +14,7 @@ import { deleteFailure, operationFailure } from '../snapshot/failure.js';
 import type { SecretRef } from '../snapshot/secret-reference.js';
 import { ContentWriter } from './content-writes.js';
 import type { ContentApi, EventSink, OwnWrites, SecretSource } from './ports.js';
+import { goQuote } from '../base/go-quote.js';
 
 export type StepOutcome<T> =
   /** The step is done; decide again on this object. */
@@ -125,7 +126,7 @@ export class StepExecutor<T extends KubeObject> {
       return answer.state.readyToUse ? progress(written) : { kind: 'not-ready', object: written };
     } catch (err) {
       if (signal.aborted || !(err instanceof CsiRpcError)) throw err;
-      const failure = operationFailure(v, 'check', `failed to list snapshot for content ${name}: ${JSON.stringify(err.message)}`, remedyForCode(err.code, this.#d.timeoutText));
+      const failure = operationFailure(v, 'check', `failed to list snapshot for content ${name}: ${goQuote(err.message)}`, remedyForCode(err.code, this.#d.timeoutText));
       return this.#fail(obj, failure, needsHumanAction(err.code), err, signal);
     }
   }
@@ -136,7 +137,7 @@ export class StepExecutor<T extends KubeObject> {
     const name = obj.metadata.name;
     const secrets = await this.#secrets(action.request.secret, signal);
     if (!secrets.ok) {
-      const error = `failed to get input parameters to delete ${v.noun} for content ${name}: ${JSON.stringify(secrets.error)}`;
+      const error = v.text.deleteInputParameters(name, secrets.error);
       return this.#fail(obj, deleteFailure(v, 'credentials', error, secrets.remedy), false, undefined, signal);
     }
     try {
@@ -148,7 +149,7 @@ export class StepExecutor<T extends KubeObject> {
         this.#d.log.warn('CSI driver answered NotFound to a delete; treating the snapshot as already deleted', { content: name, handle: action.request.handle });
       } else {
         const code = err instanceof CsiRpcError ? err.code : undefined;
-        const error = `failed to delete ${v.noun} "${name}", err: failed to delete ${v.noun} content ${name}: ${JSON.stringify(errorText(err))}`;
+        const error = `failed to delete ${v.noun} "${name}", err: failed to delete ${v.noun} content ${name}: ${goQuote(errorText(err))}`;
         return this.#fail(obj, deleteFailure(v, 'delete', error, remedyForCode(code, this.#d.timeoutText)), needsHumanAction(code), err, signal);
       }
     }

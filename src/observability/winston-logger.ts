@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import type { LogFields, Logger, LogSink } from './logger.js';
 import { redactFields } from './redact.js';
+import { goQuote } from '../base/go-quote.js';
 
 export type LogFormat = 'text' | 'json';
 export type Severity = 'I' | 'W' | 'E';
@@ -44,25 +45,6 @@ export interface KlogRecord {
 }
 
 // ---------------------------------------------------------------- text (klog)
-
-const NAMED_ESCAPES: Readonly<Record<string, string>> = {
-  '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"',
-};
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
-
-/** Go's strconv.Quote for the characters log lines meet: escapes, control bytes, unprintables. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const named = NAMED_ESCAPES[ch];
-    const cp = ch.codePointAt(0) ?? 0;
-    if (named !== undefined) out += named;
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if (UNPRINTABLE.test(ch)) out += cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return out + '"';
-}
 
 // klog renders a multi-line string as a block: value lines indented by a tab, the end by a space.
 function multiline(s: string): string {

@@ -17,7 +17,7 @@ import type { Action, CreateRequest } from './action.js';
 import type { ClassView, ContentView } from './content-view.js';
 import { deleteFailure, operationFailure } from './failure.js';
 import { removePrefixedParameters } from './parameters.js';
-import { secretFromAnnotations, secretFromClassParameters, type SecretRef } from './secret-reference.js';
+import { secretFromAnnotations, secretFromClassParameters, type SecretRef, type SecretRefResult } from './secret-reference.js';
 import { makeSnapshotName } from './snapshot-name.js';
 
 export interface DecisionContext {
@@ -59,6 +59,17 @@ export function decide(view: ContentView, ctx: DecisionContext): Action {
   return decideCreate(view, ctx, 'check');
 }
 
+/** Credentials of create, delete and member refresh: the content's deletion-secret annotations. */
+function annotationSecret(view: ContentView): SecretRefResult {
+  const v = view.vocabulary;
+  return secretFromAnnotations(view.secretAnnotations, {
+    noun: v.noun,
+    contentName: view.name,
+    nameKey: v.annSecretName,
+    namespaceKey: v.annSecretNamespace,
+  });
+}
+
 function settled(view: ContentView, reason: string): Action {
   if (view.deleting && view.hasFinalizer) {
     return {
@@ -79,14 +90,9 @@ function decideDeletion(view: ContentView): Action {
   const handle = status?.handle ?? (view.source.type === 'pre-provisioned' && status === undefined ? view.source.handle : undefined);
   const memberOfGroup = v.kind === 'VolumeSnapshotContent' && status?.groupHandle !== undefined;
   if (view.deletionPolicy === 'Delete' && handle !== undefined && !memberOfGroup) {
-    const creds = secretFromAnnotations(view.secretAnnotations, {
-      noun: v.noun,
-      contentName: view.name,
-      nameKey: v.annSecretName,
-      namespaceKey: v.annSecretNamespace,
-    });
+    const creds = annotationSecret(view);
     if (!creds.ok) {
-      const error = `failed to get input parameters to delete ${v.noun} for content ${view.name}: ${JSON.stringify(creds.error)}`;
+      const error = v.text.deleteInputParameters(view.name, creds.error);
       return { type: 'fail', reason: 'invalid credentials', failure: deleteFailure(v, 'credentials', error, creds.remedy) };
     }
     let memberHandles: readonly string[] = [];
@@ -128,12 +134,7 @@ function decideCreate(view: ContentView, ctx: DecisionContext, phase: 'create' |
       `use a class whose driver is ${ctx.driverName}`,
     );
   }
-  const creds = secretFromAnnotations(view.secretAnnotations, {
-    noun: v.noun,
-    contentName: view.name,
-    nameKey: v.annSecretName,
-    namespaceKey: v.annSecretNamespace,
-  });
+  const creds = annotationSecret(view);
   if (!creds.ok) return fail(v.text.inputParameters(view.name, creds.error), creds.remedy);
   const params = removePrefixedParameters(cls.parameters);
   if (!params.ok) {
@@ -183,12 +184,7 @@ function decideRefresh(view: ContentView, ctx: DecisionContext): Action {
     secret = ref.ref;
   }
   if (view.groupMember || (v.kind === 'VolumeSnapshotContent' && view.status?.groupHandle !== undefined)) {
-    const creds = secretFromAnnotations(view.secretAnnotations, {
-      noun: v.noun,
-      contentName: view.name,
-      nameKey: v.annSecretName,
-      namespaceKey: v.annSecretNamespace,
-    });
+    const creds = annotationSecret(view);
     if (!creds.ok) return fail(`failed to get credentials from annotation for snapshot content ${view.name}: ${creds.error}`, creds.remedy);
     secret = creds.ref;
   }

@@ -2,7 +2,7 @@
 // decision and its messages go: annotation and finalizer keys, event reasons and message prefixes.
 // Keeping them in one record lets one decide() serve both kinds (upstream drifted with two copies).
 
-import { goQuote } from './go-quote.js';
+import { goQuote } from '../base/go-quote.js';
 import * as K from './keys.js';
 
 export type ContentKind = 'VolumeSnapshotContent' | 'VolumeGroupSnapshotContent';
@@ -40,6 +40,7 @@ export interface KindVocabulary {
     readonly noClass: (content: string) => string;
     readonly createFailed: (sourceHandles: readonly string[], inner: string) => string;
     readonly inputParameters: (content: string, inner: string) => string;
+    readonly deleteInputParameters: (content: string, inner: string) => string;
   };
 }
 
@@ -64,6 +65,7 @@ export const SINGLE: KindVocabulary = {
     noClass: (c) => `failed to take snapshot ${c} without a snapshot class`,
     createFailed: (h, inner) => `failed to take snapshot of the volume ${h.join(' ')}: ${goQuote(inner)}`,
     inputParameters: (c, inner) => `failed to get input parameters to create snapshot for content ${c}: ${goQuote(inner)}`,
+    deleteInputParameters: (c, inner) => `failed to get input parameters to delete snapshot for content ${c}: ${goQuote(inner)}`,
   },
 };
 
@@ -96,5 +98,6 @@ export const GROUP: KindVocabulary = {
     // Go formats the []string of volume handles as [h1 h2].
     createFailed: (h, inner) => `failed to take group snapshot of the volumes [${h.join(' ')}]: ${goQuote(inner)}`,
     inputParameters: (c, inner) => `failed to get input parameters to create group snapshot for content ${c}: ${goQuote(inner)}`,
+    deleteInputParameters: (c, inner) => `failed to get input parameters to delete group snapshot for content ${c}: ${goQuote(inner)}`,
   },
 };

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import type { LoggerConfig } from '../../../src/observability/winston-logger.js';
-import { createLogger, formatKlogValue, goQuote, klogTimestamp } from '../../../src/observability/winston-logger.js';
+import { goQuote } from '../../../src/base/go-quote.js';
+import { createLogger, formatKlogValue, klogTimestamp } from '../../../src/observability/winston-logger.js';
 
 // Local-time constructor, so the expected klog header does not depend on the machine's TZ.
 const NOW = new Date(2026, 10, 23, 0, 12, 5, 25).getTime() + 0.123;
