@@ -1,12 +1,23 @@
-// Loading the API server connection: `--kubeconfig <file>` or in-cluster (service account).
-// Never client-node's loadFromDefault(): when nothing is configured it silently talks to
-// http://localhost:8080 without auth, where upstream fails. Errors name the file or variable and
-// the remedy; they never quote file content (a kubeconfig holds keys and tokens).
+// Loading the API server connection: `--kubeconfig <file>` or in-cluster (service account), as
+// client-go does: never a silent fallback to http://localhost:8080 (client-node's
+// loadFromDefault()). The file is parsed with js-yaml and client-node's kubeconfig schema
+// (config_types.js, without the rest of client-node); CA, certificate and key files are read once
+// here, relative to the kubeconfig's directory. Errors name the file or variable and the remedy;
+// they never quote file content (a kubeconfig holds keys and tokens).
 
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { SidecarKubeConfig, type SidecarKubeConfigOptions } from './sidecar-kube-config.js';
+import { newClusters, newContexts, newUsers, type Cluster, type User } from '@kubernetes/client-node/dist/config_types.js';
+import { load as parseYaml } from 'js-yaml';
+import { credentialPluginFor } from './credential-plugins.js';
+import {
+  SidecarKubeConfig,
+  type ApiServerEndpoint,
+  type Credentials,
+  type SidecarKubeConfigOptions,
+  type TlsMaterial,
+} from './sidecar-kube-config.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -43,15 +54,19 @@ export interface LoadKubeConfigOptions extends SidecarKubeConfigOptions {
 }
 
 export function loadKubeConfig(options: LoadKubeConfigOptions): SidecarKubeConfig {
-  const kc = new SidecarKubeConfig(options);
-  if (options.kubeconfigPath !== '') loadFile(kc, options.kubeconfigPath);
-  else loadInCluster(kc, options.env, options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
-  return kc;
+  const endpoint =
+    options.kubeconfigPath !== ''
+      ? loadFile(options.kubeconfigPath)
+      : loadInCluster(options.env, options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
+  return new SidecarKubeConfig(endpoint, options);
 }
 
-function loadFile(kc: SidecarKubeConfig, file: string): void {
+function loadFile(file: string): ApiServerEndpoint {
+  const invalid = (problem: string, remedy = `check it with: kubectl --kubeconfig ${file} config view`): KubeConfigError =>
+    new KubeConfigError('KubeconfigInvalid', `--kubeconfig ${file} ${problem}`, remedy);
+  let text: string;
   try {
-    fs.accessSync(file, fs.constants.R_OK);
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     throw new KubeConfigError(
       'KubeconfigUnreadable',
@@ -59,27 +74,107 @@ function loadFile(kc: SidecarKubeConfig, file: string): void {
       'pass the path of a readable kubeconfig file, or omit --kubeconfig to use the in-cluster service account',
     );
   }
+  let doc: Record<string, unknown>;
+  let clusters: Cluster[];
+  let users: User[];
+  let contexts: ReturnType<typeof newContexts>;
   try {
-    kc.loadFromFile(file);
+    const parsed: unknown = parseYaml(text);
+    if (typeof parsed !== 'object' || parsed === null) throw new Error('not a mapping');
+    doc = parsed as Record<string, unknown>;
+    clusters = newClusters(doc['clusters']);
+    // client-node would read a token-file here, once and relative to the working directory.
+    users = newUsers(withoutTokenFiles(doc['users']));
+    contexts = newContexts(doc['contexts']);
   } catch {
     // The parser's message can quote the file (keys, tokens): report the file, not the excerpt.
-    throw new KubeConfigError(
-      'KubeconfigInvalid',
-      `--kubeconfig ${file} is not a valid kubeconfig (YAML with clusters, users and contexts)`,
-      `check it with: kubectl --kubeconfig ${file} config view`,
-    );
+    throw invalid('is not a valid kubeconfig (YAML with clusters, users and contexts)');
   }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster || !cluster.server) {
-    throw new KubeConfigError(
-      'KubeconfigInvalid',
-      `--kubeconfig ${file} has no current-context pointing to a cluster with a server URL`,
+  const noContext = (): KubeConfigError =>
+    invalid(
+      'has no current-context pointing to a cluster with a server URL',
       `set one with: kubectl --kubeconfig ${file} config use-context <name>`,
     );
-  }
+  const context = contexts.find((c) => c.name === doc['current-context']);
+  if (context === undefined) throw noContext();
+  const cluster = clusters.find((c) => c.name === context.cluster);
+  if (cluster === undefined || !cluster.server) throw noContext();
+  const user = users.find((u) => u.name === context.user);
+  const dir = path.dirname(file);
+  const rawUser = rawUserOf(doc, context.user);
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    tls: tlsMaterial(cluster, user, dir, invalid),
+    ...(cluster.proxyUrl ? { proxyUrl: checkedProxy(cluster.proxyUrl, invalid) } : {}),
+    credentials: credentialsOf(user, rawUser, dir, invalid),
+  };
 }
 
-function loadInCluster(kc: SidecarKubeConfig, env: InClusterEnvironment, saDir: string): void {
+type Invalid = (problem: string, remedy?: string) => KubeConfigError;
+
+function tlsMaterial(cluster: Cluster, user: User | undefined, dir: string, invalid: Invalid): TlsMaterial {
+  const read = (what: string, data: string | undefined, file: string | undefined): Buffer | undefined => {
+    if (data) return Buffer.from(data, 'base64');
+    if (!file) return undefined;
+    const full = path.resolve(dir, file);
+    try {
+      return fs.readFileSync(full);
+    } catch {
+      throw invalid(`names ${what} file ${full}, which does not exist or is not readable`, 'fix the path or mount the file');
+    }
+  };
+  const ca = read('certificate-authority', cluster.caData, cluster.caFile);
+  const cert = read('client-certificate', user?.certData, user?.certFile);
+  const key = read('client-key', user?.keyData, user?.keyFile);
+  return {
+    ...(ca !== undefined ? { ca } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+    rejectUnauthorized: !cluster.skipTLSVerify,
+    ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
+  };
+}
+
+function checkedProxy(proxyUrl: string, invalid: Invalid): string {
+  if (/^https?:\/\//.test(proxyUrl)) return proxyUrl;
+  throw invalid(
+    `has proxy-url with an unsupported scheme (${proxyUrl.split(':')[0] ?? ''})`,
+    'use an http:// or https:// proxy, or remove proxy-url',
+  );
+}
+
+function withoutTokenFiles(users: unknown): unknown {
+  if (!Array.isArray(users)) return users;
+  return users.map((entry: unknown) => {
+    const e = entry as { user?: unknown };
+    if (typeof e !== 'object' || e === null || typeof e.user !== 'object' || e.user === null) return entry;
+    const { ['token-file']: _dropped, ...user } = e.user as Record<string, unknown>;
+    return { ...e, user };
+  });
+}
+
+function rawUserOf(doc: Record<string, unknown>, name: string): Record<string, unknown> {
+  const list = Array.isArray(doc['users']) ? (doc['users'] as unknown[]) : [];
+  for (const entry of list) {
+    const e = entry as { name?: unknown; user?: unknown };
+    if (e.name === name && typeof e.user === 'object' && e.user !== null) return e.user as Record<string, unknown>;
+  }
+  return {};
+}
+
+function credentialsOf(user: User | undefined, raw: Record<string, unknown>, dir: string, invalid: Invalid): Credentials {
+  if (user === undefined) return { kind: 'none' };
+  const plugin = credentialPluginFor(user, invalid);
+  if (plugin !== undefined) return { kind: 'plugin', plugin };
+  if (typeof raw['token'] === 'string' && raw['token'] !== '') return { kind: 'token', token: raw['token'] };
+  if (typeof raw['token-file'] === 'string' && raw['token-file'] !== '') {
+    return { kind: 'tokenFile', file: path.resolve(dir, raw['token-file']) };
+  }
+  if (user.username) return { kind: 'basic', username: user.username, password: user.password ?? '' };
+  return { kind: 'none' };
+}
+
+function loadInCluster(env: InClusterEnvironment, saDir: string): ApiServerEndpoint {
   const host = env.KUBERNETES_SERVICE_HOST ?? '';
   const port = env.KUBERNETES_SERVICE_PORT ?? '';
   if (host === '' || port === '') {
@@ -94,9 +189,11 @@ function loadInCluster(kc: SidecarKubeConfig, env: InClusterEnvironment, saDir: 
   }
   const tokenFile = path.join(saDir, 'token');
   const caFile = path.join(saDir, 'ca.crt');
+  let ca: Buffer | undefined;
   for (const file of [tokenFile, caFile]) {
     try {
       fs.accessSync(file, fs.constants.R_OK);
+      if (file === caFile) ca = fs.readFileSync(file);
     } catch {
       throw new KubeConfigError(
         'InClusterFileMissing',
@@ -105,13 +202,11 @@ function loadInCluster(kc: SidecarKubeConfig, env: InClusterEnvironment, saDir: 
       );
     }
   }
-  // As client-go's InClusterConfig: always https. The tokenFile auth provider re-reads the
-  // (rotating, bound) token every 60 s.
-  const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
-  kc.loadFromOptions({
-    clusters: [{ name: 'inCluster', server, caFile, skipTLSVerify: false }],
-    users: [{ name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile } } }],
-    contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser' }],
-    currentContext: 'inClusterContext',
-  });
+  // As client-go's InClusterConfig: always https, and the (rotating, bound) token is re-read
+  // once a minute.
+  return {
+    server: `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`,
+    tls: { ...(ca !== undefined ? { ca } : {}), rejectUnauthorized: true },
+    credentials: { kind: 'tokenFile', file: tokenFile },
+  };
 }

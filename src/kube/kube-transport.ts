@@ -1,13 +1,17 @@
 // The single path of every request the sidecar sends to the API server (gets, lists, watches,
-// patches, events, secrets): request gate (QPS bucket) → per-request timeout → auth, pooled
-// dispatcher and User-Agent from SidecarKubeConfig → undici (client-node's fetch library) → a
+// patches, events, secrets): request gate (QPS bucket) → per-request timeout → agent (one
+// keep-alive pool), Authorization and User-Agent from SidecarKubeConfig → node:http(s) → a
 // KubeApiError built from the Status body. Bodies are int64-exact (kube-json.ts). A 429 is retried
 // here after its Retry-After (the apiserver did not process the request, so any verb is safe).
-// We use this instead of the generated CustomObjectsApi: it has no per-request timeout, defaults
-// PATCH to JSON Patch, parses int64 lossily, and its per-call middleware can silently replace the
-// global one (T5, T6, T7).
+// We use node:http directly rather than client-node's fetch stack (undici and the generated
+// clients): the generated clients have no per-request timeout, default PATCH to JSON Patch, parse
+// int64 lossily and can silently drop the global middleware (T5, T6, T7), and the fetch stack was
+// a quarter of our busy CPU in the benchmark (bench/REPORT.md).
+// No Accept-Encoding is sent: the apiserver is one hop away, and gzip would cost CPU on both ends.
 
-import { IsomorphicFetchHttpLibrary, RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
 import type { Clock } from '../base/clock.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
 import { KubeApiError, KubeRequestError, parseRetryAfterMs, parseStatusBody } from './kube-api-error.js';
@@ -33,10 +37,11 @@ export interface KubeRequest {
 }
 
 export interface KubeStream {
-  readonly body: ReadableStream<Uint8Array>;
+  /** The response body (bytes); destroyed with `reason` by abort(). */
+  readonly body: Readable;
   /** Aborts the underlying request (e.g. a stalled watch); reading then rejects with `reason`. */
   abort(reason: unknown): void;
-  /** Releases the link to the caller's signal; call once the stream is finished. */
+  /** Releases the link to the caller's signal and, if the body is not complete, the connection. */
   dispose(): void;
 }
 
@@ -53,7 +58,7 @@ export interface KubeTransportOptions {
 }
 
 interface Sent {
-  readonly response: ResponseContext;
+  readonly response: http.IncomingMessage;
   readonly controller: AbortController;
   readonly finish: () => void;
 }
@@ -65,8 +70,8 @@ export class KubeTransport {
   readonly #timeoutMs: number;
   readonly #max429: number;
   readonly #maxRetryAfterMs: number;
-  readonly #http = new IsomorphicFetchHttpLibrary();
   readonly #base: string;
+  readonly #request: typeof http.request;
 
   constructor(options: KubeTransportOptions) {
     this.#kc = options.kubeConfig;
@@ -76,13 +81,14 @@ export class KubeTransport {
     this.#max429 = options.maxTooManyRequestsRetries ?? 3;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.#base = options.kubeConfig.serverUrl();
+    this.#request = this.#base.startsWith('https:') ? https.request : http.request;
   }
 
   /** Sends the request and returns the parsed JSON body (undefined for an empty body). */
   async requestJson(req: KubeRequest): Promise<unknown> {
     const sent = await this.#sendWithRetries(req);
     try {
-      const text = await sent.response.body.text();
+      const text = await readText(sent.response);
       return text === '' ? undefined : parseKubeJson(text);
     } catch (err) {
       throw this.#failure(req, sent.controller, err);
@@ -94,15 +100,14 @@ export class KubeTransport {
   /** Opens a streaming GET (watch). The timeout covers only the wait for the headers. */
   async openStream(req: KubeRequest): Promise<KubeStream> {
     const sent = await this.#sendWithRetries(req, true);
-    const body = sent.response.body.stream();
-    if (body === null) {
-      sent.finish();
-      throw new KubeRequestError({ code: 'ConnectionFailed', method: req.method, path: req.path });
-    }
+    const body = sent.response;
     return {
       body,
       abort: (reason) => sent.controller.abort(reason),
-      dispose: sent.finish,
+      dispose: () => {
+        sent.finish();
+        if (!body.complete) body.destroy();
+      },
     };
   }
 
@@ -141,27 +146,47 @@ export class KubeTransport {
     };
     try {
       req.signal.throwIfAborted();
-      const ctx = new RequestContext(this.#url(req), req.method);
-      ctx.setSignal(controller.signal);
-      ctx.setHeaderParam('Accept', 'application/json');
-      if (req.body !== undefined) {
-        ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
-        ctx.setBody(stringifyKubeJson(req.body));
+      const { agent, headers } = await this.#kc.connection();
+      const payload = req.body === undefined ? undefined : stringifyKubeJson(req.body);
+      const sendHeaders: Record<string, string | number> = { ...headers, Accept: 'application/json' };
+      if (payload !== undefined) {
+        sendHeaders['Content-Type'] = req.contentType ?? 'application/json';
+        sendHeaders['Content-Length'] = Buffer.byteLength(payload);
       }
-      await this.#kc.applySecurityAuthentication(ctx);
-      const response = await this.#http.send(ctx).toPromise();
-      if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) {
+      controller.signal.throwIfAborted();
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        let incoming: http.IncomingMessage | undefined;
+        const outgoing = this.#request(this.#url(req), { method: req.method, agent, headers: sendHeaders }, (res) => {
+          incoming = res;
+          resolve(res);
+        });
+        outgoing.on('error', reject);
+        controller.signal.addEventListener(
+          'abort',
+          () => {
+            const reason: unknown = controller.signal.reason;
+            const err = reason instanceof Error ? reason : new Error(String(reason));
+            outgoing.destroy(err);
+            incoming?.destroy(err);
+          },
+          { once: true },
+        );
+        outgoing.end(payload);
+      });
+      const code = response.statusCode ?? 0;
+      if (code >= 200 && code < 300) {
         if (stream) timer.cancel(); // from here on the watch's own stall detection rules
         return { response, controller, finish };
       }
-      const text = await response.body.text().catch(() => '');
-      const headerMs = parseRetryAfterMs(response.headers['retry-after'], this.#clock.now());
+      const text = await readText(response).catch(() => '');
+      if (code === 401) this.#kc.invalidateCredentials();
+      const retryAfter = response.headers['retry-after'];
       throw new KubeApiError({
         method: req.method,
         path: req.path,
-        code: response.httpStatusCode,
+        code,
         status: parseStatusBody(text),
-        retryAfterMs: headerMs,
+        retryAfterMs: parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, this.#clock.now()),
       });
     } catch (err) {
       finish();
@@ -186,4 +211,10 @@ export class KubeTransport {
     }
     return url.toString();
   }
+}
+
+async function readText(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }

@@ -1,99 +1,185 @@
-// The KubeConfig every API request of the sidecar is built from. It fixes what client-node leaves
-// out: one pooled undici dispatcher instead of a new TLS connection per request (T2), our
-// User-Agent (`csi-snapshotter/<version>`, so apiserver audit logs can count our requests), and,
-// for generated API clients made with makeApiClient, the request gate (QPS bucket) and a
-// per-request timeout. Our own transport (kube-transport.ts) applies gate and timeout itself.
+// How the sidecar reaches the API server, resolved once from the kubeconfig (kube-config.ts): the
+// server URL, the TLS material, an optional proxy, the credentials, and one keep-alive connection
+// pool (node:http/node:https Agent) shared by every request and watch. Besides the pool, it owns
+// what each request must carry: our User-Agent (`csi-snapshotter/<version>`, so apiserver audit
+// logs can count our requests), the Authorization header, and the request gate (QPS bucket).
+//
+// We do not use client-node's KubeConfig at run time: importing it loads the whole generated API
+// (~80 MiB RSS, ~0.9 s CPU at start), and its request path re-reads the CA, certificate and key
+// files and builds a new TLS agent for every request (trap T2). Only the credential plugins that
+// need a process or a protocol (exec, OIDC) come from client-node, each loaded when a kubeconfig
+// uses it.
 
-import {
-  KubeConfig,
-  ServerConfiguration,
-  createConfiguration,
-  type ApiConstructor,
-  type ApiType,
-  type RequestContext,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import type { RequestGate } from './request-gate.js';
-
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 export interface SidecarKubeConfigOptions {
   readonly userAgent: string;
   readonly gate: RequestGate;
-  /** Timeout for requests of generated clients (makeApiClient). Default 30 s. */
-  readonly requestTimeoutMs?: number;
+  /** Wall clock in ms for the token-file refresh; default Date.now (tests pass a fake). */
+  readonly nowMs?: () => number;
 }
 
 export function userAgentFor(version: string): string {
   return `csi-snapshotter/${version}`;
 }
 
-export class SidecarKubeConfig extends KubeConfig {
+/** TLS settings of the cluster and the client certificate of the user, read at load time. */
+export interface TlsMaterial {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  /** false only with `insecure-skip-tls-verify: true`. */
+  readonly rejectUnauthorized: boolean;
+  readonly servername?: string;
+}
+
+/** The Authorization part of a request as the plugin writes it (client-node's Authenticator shape). */
+export interface PluginRequestOptions {
+  headers?: Record<string, string>;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+/** A credential plugin (exec, OIDC): asked before every request; it caches its tokens itself. */
+export interface CredentialPlugin {
+  readonly name: string;
+  apply(opts: PluginRequestOptions): Promise<void>;
+}
+
+export type Credentials =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'token'; readonly token: string }
+  /** client-go re-reads a token file once a minute: bound service-account tokens rotate. */
+  | { readonly kind: 'tokenFile'; readonly file: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+  | { readonly kind: 'plugin'; readonly plugin: CredentialPlugin };
+
+export interface ApiServerEndpoint {
+  /** Server URL without trailing slash. */
+  readonly server: string;
+  readonly tls: TlsMaterial;
+  /** `proxy-url` of the cluster (http or https proxy). */
+  readonly proxyUrl?: string;
+  readonly credentials: Credentials;
+}
+
+/** What one request is sent with. */
+export interface RequestConnection {
+  readonly agent: http.Agent;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const TOKEN_FILE_REFRESH_MS = 60_000;
+
+export class SidecarKubeConfig {
   readonly userAgent: string;
   readonly gate: RequestGate;
-  readonly requestTimeoutMs: number;
-  #dispatcher: Dispatcher | undefined;
-  #closed = false;
+  readonly endpoint: ApiServerEndpoint;
+  readonly #secure: boolean;
+  #agent: http.Agent | undefined;
+  /** Client certificate of the current agent when a plugin supplies one (exec credentials). */
+  #agentCert: string | undefined;
+  #tokenFile: { token: string; readAtMs: number } | undefined;
+  readonly #nowMs: () => number;
 
-  constructor(options: SidecarKubeConfigOptions) {
-    super();
+  constructor(endpoint: ApiServerEndpoint, options: SidecarKubeConfigOptions) {
+    this.endpoint = endpoint;
     this.userAgent = options.userAgent;
     this.gate = options.gate;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#nowMs = options.nowMs ?? Date.now;
+    this.#secure = endpoint.server.startsWith('https:');
   }
 
   /** The API server URL of the current context (no trailing slash). */
   serverUrl(): string {
-    const cluster = this.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    return cluster.server.replace(/\/+$/, '');
+    return this.endpoint.server;
   }
 
-  override async applySecurityAuthentication(ctx: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(ctx);
-    ctx.setHeaderParam('User-Agent', this.userAgent);
-    const fresh = ctx.getDispatcher();
-    if (fresh === undefined) return; // plain http with skipTLSVerify: undici's global dispatcher
-    // The TLS material is read once, with the first request: rotated client certificates need a
-    // restart (in-cluster auth is a bearer token, re-read every 60 s by client-node's FileAuth).
-    if (this.#closed) return; // after close(): unpooled, so late requests still work
-    if (this.#dispatcher === undefined) {
-      this.#dispatcher = fresh;
-      return;
+  /** Agent and headers for the next request; the token of a token file is at most a minute old. */
+  async connection(): Promise<RequestConnection> {
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent };
+    const creds = this.endpoint.credentials;
+    switch (creds.kind) {
+      case 'none':
+        return { agent: this.#agentFor(undefined), headers };
+      case 'token':
+        headers['Authorization'] = `Bearer ${creds.token}`;
+        return { agent: this.#agentFor(undefined), headers };
+      case 'tokenFile':
+        headers['Authorization'] = `Bearer ${this.#readTokenFile(creds.file)}`;
+        return { agent: this.#agentFor(undefined), headers };
+      case 'basic':
+        headers['Authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+        return { agent: this.#agentFor(undefined), headers };
+      case 'plugin': {
+        const opts: PluginRequestOptions = { headers: {} };
+        await creds.plugin.apply(opts);
+        const auth = opts.headers?.['Authorization'];
+        if (auth !== undefined) headers['Authorization'] = auth;
+        const cert = opts.cert !== undefined && opts.key !== undefined ? { cert: opts.cert, key: opts.key } : undefined;
+        return { agent: this.#agentFor(cert), headers };
+      }
     }
-    ctx.setDispatcher(this.#dispatcher);
-    void fresh.close().catch(() => undefined); // never used: closes at once
   }
 
-  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
-    const gate = this.gate;
-    const timeoutMs = this.requestTimeoutMs;
-    const userAgent = this.userAgent;
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(this.serverUrl(), {}),
-      authMethods: { default: this },
-      // client-node's default User-Agent middleware would run after authentication and override ours.
-      promiseMiddleware: [
-        {
-          async pre(ctx: RequestContext): Promise<RequestContext> {
-            const signal = ctx.getSignal() ?? AbortSignal.timeout(timeoutMs);
-            ctx.setSignal(signal);
-            await gate.acquire(signal);
-            ctx.setHeaderParam('User-Agent', userAgent);
-            return ctx;
-          },
-          post: async (rsp: ResponseContext): Promise<ResponseContext> => rsp,
-        },
-      ],
-    });
-    return new apiClientType(configuration);
+  /** Forgets a cached token file so the next request reads it again (after a 401). */
+  invalidateCredentials(): void {
+    this.#tokenFile = undefined;
   }
 
-  /** Closes the pooled connections (shutdown and tests). Later requests open unpooled ones. */
+  /** Closes the pooled connections (shutdown and tests). Later requests open a new pool. */
   async close(): Promise<void> {
-    this.#closed = true;
-    const d = this.#dispatcher;
-    this.#dispatcher = undefined;
-    if (d !== undefined) await d.close();
+    this.#agent?.destroy();
+    this.#agent = undefined;
+    this.#agentCert = undefined;
+    return Promise.resolve();
+  }
+
+  #readTokenFile(file: string): string {
+    const now = this.#nowMs();
+    const cached = this.#tokenFile;
+    if (cached !== undefined && now - cached.readAtMs < TOKEN_FILE_REFRESH_MS) return cached.token;
+    try {
+      const token = fs.readFileSync(file, 'utf8').trim();
+      this.#tokenFile = { token, readAtMs: now };
+      return token;
+    } catch (err) {
+      // A rotation in progress can briefly remove the file: keep using the last token meanwhile.
+      if (cached !== undefined) return cached.token;
+      throw new Error(`cannot read the API token file ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  #agentFor(pluginCert: { cert: string | Buffer; key: string | Buffer } | undefined): http.Agent {
+    const certKey = pluginCert === undefined ? undefined : `${pluginCert.cert.toString()}\n${pluginCert.key.toString()}`;
+    if (this.#agent !== undefined && certKey === this.#agentCert) return this.#agent;
+    // A new client certificate from a plugin: new connections for it; open ones finish first.
+    const old = this.#agent;
+    if (old !== undefined) setTimeout(() => old.destroy(), 120_000).unref();
+    this.#agent = this.#newAgent(pluginCert);
+    this.#agentCert = certKey;
+    return this.#agent;
+  }
+
+  #newAgent(pluginCert: { cert: string | Buffer; key: string | Buffer } | undefined): http.Agent {
+    const { tls, proxyUrl } = this.endpoint;
+    // As client-go: TCP keep-alive probes every 30 s find dead peers under long watches.
+    const base: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 30_000 };
+    const proxy = proxyUrl === undefined ? {} : { proxyEnv: { HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl } };
+    if (!this.#secure) return new http.Agent({ ...base, ...proxy });
+    return new https.Agent({
+      ...base,
+      ...proxy,
+      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+      ...(pluginCert ?? {
+        ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+        ...(tls.key !== undefined ? { key: tls.key } : {}),
+      }),
+      ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+      rejectUnauthorized: tls.rejectUnauthorized,
+    });
   }
 }

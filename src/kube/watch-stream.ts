@@ -37,43 +37,79 @@ export interface ReadWatchOptions {
 }
 
 /** Resolves when the server ends the stream; rejects on stall, read failure or a bad line. */
-export async function readWatchEvents(stream: KubeStream, options: ReadWatchOptions): Promise<void> {
+export function readWatchEvents(stream: KubeStream, options: ReadWatchOptions): Promise<void> {
   const { clock, stallMs } = options;
-  const reader = stream.body.getReader();
-  const decoder = new TextDecoder();
-  let stalled = false;
-  const arm = (): TimerHandle =>
-    clock.setTimer(() => {
-      stalled = true;
-      stream.abort(new WatchStalledError(stallMs));
-    }, stallMs);
-  let timer = arm();
-  let buffered = '';
-  try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
+  const body = stream.body;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let stalled = false;
+    // Bytes after the last newline. Lines are cut at byte 0x0A, which never occurs inside a
+    // multi-byte UTF-8 sequence, so each line decodes on its own.
+    let rest: Buffer | undefined;
+    let timer: TimerHandle | undefined;
+    const arm = (): void => {
+      timer?.cancel();
+      timer = clock.setTimer(() => {
+        stalled = true;
+        stream.abort(new WatchStalledError(stallMs));
+      }, stallMs);
+    };
+    const settle = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      timer?.cancel();
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+      if (err === undefined) {
+        resolve();
+        return;
+      }
+      // Stopping early (handler threw, bad line) must release the connection.
+      if (!body.destroyed) body.destroy();
+      reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      arm();
       try {
-        chunk = await reader.read();
+        let start = 0;
+        for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+          const piece = chunk.subarray(start, nl);
+          const line = rest === undefined ? piece : Buffer.concat([rest, piece]);
+          rest = undefined;
+          start = nl + 1;
+          deliver(line.toString('utf8'), options);
+        }
+        if (start < chunk.length) {
+          const tail = chunk.subarray(start);
+          rest = rest === undefined ? Buffer.from(tail) : Buffer.concat([rest, tail]);
+        }
       } catch (err) {
-        if (stalled) throw new WatchStalledError(stallMs);
-        throw new KubeRequestError({ code: 'ConnectionFailed', method: 'WATCH', path: options.path, cause: err });
+        settle(err);
       }
-      timer.cancel();
-      if (chunk.done) break;
-      timer = arm();
-      buffered += decoder.decode(chunk.value, { stream: true });
-      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        deliver(line, options);
+    };
+    const onEnd = (): void => {
+      try {
+        if (rest !== undefined) deliver(rest.toString('utf8'), options);
+        settle();
+      } catch (err) {
+        settle(err);
       }
-    }
-    deliver(buffered + decoder.decode(), options);
-  } finally {
-    timer.cancel();
-    // Stopping early (handler threw, caller aborted) must release the connection.
-    await reader.cancel().catch(() => undefined);
-  }
+    };
+    const failure = (cause?: unknown): unknown =>
+      stalled
+        ? new WatchStalledError(stallMs)
+        : new KubeRequestError({ code: 'ConnectionFailed', method: 'WATCH', path: options.path, ...(cause !== undefined ? { cause } : {}) });
+    const onError = (err: unknown): void => settle(failure(err));
+    // Destroyed without an error (a reset the parser saw as a clean close): not a normal end.
+    const onClose = (): void => settle(failure());
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+    arm();
+  });
 }
 
 function deliver(line: string, options: ReadWatchOptions): void {

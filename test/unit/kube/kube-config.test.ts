@@ -64,4 +64,93 @@ describe('loadKubeConfig', () => {
     });
     expect(kc.serverUrl()).toBe('https://[fd00::1]:8080');
   });
+
+  test('in-cluster re-reads the rotating service-account token once a minute, and the CA once', async () => {
+    const sa = fs.mkdtempSync(path.join(dir, 'sa-'));
+    fs.writeFileSync(path.join(sa, 'token'), 'first\n');
+    fs.writeFileSync(path.join(sa, 'ca.crt'), 'ca-bytes');
+    let now = 1_000_000;
+    const kc = loadKubeConfig({
+      ...base,
+      nowMs: () => now,
+      kubeconfigPath: '',
+      env: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' },
+      serviceAccountDir: sa,
+    });
+    expect(kc.endpoint.tls.ca?.toString()).toBe('ca-bytes');
+    expect((await kc.connection()).headers['Authorization']).toBe('Bearer first');
+    fs.writeFileSync(path.join(sa, 'token'), 'second');
+    now += 59_000;
+    expect((await kc.connection()).headers['Authorization']).toBe('Bearer first');
+    now += 2_000;
+    expect((await kc.connection()).headers['Authorization']).toBe('Bearer second');
+    await kc.close();
+  });
+
+  test('file paths in a kubeconfig are relative to its directory; a missing one is named', () => {
+    const cfgDir = fs.mkdtempSync(path.join(dir, 'rel-'));
+    fs.writeFileSync(path.join(cfgDir, 'ca.pem'), 'the-ca');
+    fs.writeFileSync(path.join(cfgDir, 'tok'), 'file-token');
+    const file = writeKubeconfig(cfgDir, { cluster: 'certificate-authority: ca.pem', user: 'token-file: tok' });
+    const kc = loadKubeConfig({ ...base, kubeconfigPath: file, env: {} });
+    expect(kc.endpoint.tls.ca?.toString()).toBe('the-ca');
+    expect(kc.endpoint.credentials).toEqual({ kind: 'tokenFile', file: path.join(cfgDir, 'tok') });
+
+    const broken = writeKubeconfig(cfgDir, { cluster: 'certificate-authority: missing.pem', user: 'token: t' });
+    const err = errorOf(() => loadKubeConfig({ ...base, kubeconfigPath: broken, env: {} }));
+    expect(err.code).toBe('KubeconfigInvalid');
+    expect(err.message).toContain(path.join(cfgDir, 'missing.pem'));
+  });
+
+  test('an exec credential plugin supplies the bearer token', async () => {
+    const cfgDir = fs.mkdtempSync(path.join(dir, 'exec-'));
+    const plugin = path.join(cfgDir, 'plugin.sh');
+    fs.writeFileSync(
+      plugin,
+      '#!/bin/sh\necho \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-exec"}}\'\n',
+      { mode: 0o755 },
+    );
+    const file = writeKubeconfig(cfgDir, {
+      user: `exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${plugin}\n      interactiveMode: Never`,
+    });
+    const kc = loadKubeConfig({ ...base, kubeconfigPath: file, env: {} });
+    expect((await kc.connection()).headers['Authorization']).toBe('Bearer from-exec');
+    await kc.close();
+  });
+
+  test('the removed gcp auth-provider and a socks proxy are refused with the replacement named', () => {
+    const cfgDir = fs.mkdtempSync(path.join(dir, 'gcp-'));
+    const gcp = writeKubeconfig(cfgDir, { user: 'auth-provider:\n      name: gcp' });
+    const err = errorOf(() => loadKubeConfig({ ...base, kubeconfigPath: gcp, env: {} }));
+    expect(err.code).toBe('KubeconfigInvalid');
+    expect(err.message).toContain('gke-gcloud-auth-plugin');
+
+    const socks = writeKubeconfig(cfgDir, { cluster: 'proxy-url: socks5://127.0.0.1:1080', user: 'token: t' });
+    const err2 = errorOf(() => loadKubeConfig({ ...base, kubeconfigPath: socks, env: {} }));
+    expect(err2.message).toContain('socks5');
+    expect(err2.remedy).toContain('http://');
+  });
 });
+
+let kubeconfigSeq = 0;
+
+/** A kubeconfig with one cluster and user; `cluster`/`user` add indented YAML lines. */
+function writeKubeconfig(cfgDir: string, extra: { cluster?: string; user?: string }): string {
+  const file = path.join(cfgDir, `kubeconfig-${++kubeconfigSeq}`);
+  fs.writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: c\n  cluster:\n    server: https://127.0.0.1:6443${extra.cluster ? `\n    ${extra.cluster}` : ''}`,
+      'users:',
+      `- name: u\n  user:${extra.user ? `\n    ${extra.user}` : ' {}'}`,
+      'contexts:',
+      '- name: x\n  context:\n    cluster: c\n    user: u',
+      'current-context: x',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
