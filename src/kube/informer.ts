@@ -1,4 +1,9 @@
-// The informer supervisor: list, then watch from the list's resourceVersion, forever. It is our
+// The informer supervisor: list, then watch from the list's resourceVersion, forever. The list is
+// a streaming list where the server has it (client-go's WatchList, as upstream v8.6 does): one
+// watch with sendInitialEvents=true delivers every object and then goes on as the watch, so a
+// start costs one request instead of a page per 500 objects, each waiting for the QPS bucket, and
+// never holds a whole page in memory. A server that refuses it (WatchList disabled: 4xx) gets a
+// paginated LIST from then on. It is our
 // own list/watch loop on KubeTransport rather than client-node's ListWatch, because ListWatch stops
 // for good on any error (T3), cannot send allowWatchBookmarks/timeoutSeconds (T4), has no "synced"
 // signal, passes update handlers only the new object, skips unparseable lines silently, and
@@ -19,6 +24,22 @@ import { toStoredObject } from './stored-object.js';
 import type { KubeObject } from './types.js';
 import { readWatchEvents, WatchStalledError, type WatchEvent } from './watch-stream.js';
 
+/** The annotation of the bookmark that ends the initial events of a streaming list (KEP-3157). */
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
+/** A server without WatchList answers a sendInitialEvents watch with 400/422 (403 is RBAC: retried). */
+function refusesStreamingList(err: unknown): boolean {
+  return err instanceof KubeApiError && (err.code === 400 || err.code === 422 || err.code === 501);
+}
+
+class StreamingListIgnored extends Error {
+  override readonly name = 'StreamingListIgnored';
+
+  constructor() {
+    super('the API server ignored sendInitialEvents (a bookmark came before the initial-events-end one)');
+  }
+}
+
 export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /** DELETED: newObj is the final state (from the watch, or our last copy after a relist). */
@@ -38,6 +59,8 @@ export interface InformerOptions<T extends KubeObject> {
    * persistent memory cost loses to a one-time start-up delay.
    */
   readonly pageSize?: number;
+  /** Try the streaming list first (default true); false: always LIST pages, then watch. */
+  readonly streamingList?: boolean;
   /** No bytes (events or bookmarks) for this long = stalled watch. Default 90 s (bookmarks ~60 s). */
   readonly stallTimeoutMs?: number;
   /** Watch `timeoutSeconds` is drawn from [min, max]. Default 300–600 (client-go reflector). */
@@ -48,7 +71,7 @@ export interface InformerOptions<T extends KubeObject> {
 }
 
 export class Informer<T extends KubeObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, 'labelSelector' | 'logger'>> & { labelSelector: string | undefined };
+  readonly #o: Required<Omit<InformerOptions<T>, 'labelSelector' | 'logger' | 'streamingList'>> & { labelSelector: string | undefined };
   readonly #log: Logger;
   readonly #cache = new Map<string, T>();
   readonly #handlers = new Set<InformerHandler<T>>();
@@ -57,11 +80,14 @@ export class Informer<T extends KubeObject> {
   #hasSynced = false;
   #rv = '';
   #needList = true;
+  /** Whether the next list is a streaming one; cleared for good when the server refuses it. */
+  #streaming: boolean;
   #watchEvents = 0;
   #running = false;
   readonly #reported = new Set<string>();
 
   constructor(options: InformerOptions<T>) {
+    this.#streaming = options.streamingList ?? true;
     this.#o = {
       client: options.client,
       transport: options.transport,
@@ -124,8 +150,11 @@ export class Informer<T extends KubeObject> {
       let delayMs: number;
       this.#watchEvents = 0;
       try {
-        if (this.#needList) await this.#relist(signal);
-        await this.#watchOnce(signal);
+        if (this.#needList && this.#streaming) await this.#streamingListAndWatch(signal);
+        else {
+          if (this.#needList) await this.#relist(signal);
+          await this.#watchOnce(signal, undefined);
+        }
         if (this.#watchEvents > 0) {
           failures = 0; // a healthy watch the server ended (timeoutSeconds): resume at once
           continue;
@@ -178,6 +207,11 @@ export class Informer<T extends KubeObject> {
       cont = page.continue;
       if (cont === undefined) break;
     }
+    this.#replaceAll(listed, rv);
+  }
+
+  /** Makes the cache the listed state: missing objects DELETED, new ADDED, changed MODIFIED. */
+  #replaceAll(listed: ReadonlyMap<string, T>, rv: string): void {
     for (const [name, old] of this.#cache) {
       if (!listed.has(name)) {
         this.#cache.delete(name);
@@ -200,7 +234,22 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  async #watchOnce(signal: AbortSignal): Promise<void> {
+  /** A streaming list; on a refusal before the first object, falls back to LIST for good. */
+  async #streamingListAndWatch(signal: AbortSignal): Promise<void> {
+    try {
+      await this.#watchOnce(signal, new Map<string, T>());
+    } catch (err) {
+      const refused = err instanceof StreamingListIgnored || (this.#watchEvents === 0 && refusesStreamingList(err));
+      if (!this.#needList || !refused) throw err;
+      this.#streaming = false;
+      this.#log.v(2).info('the API server refused a streaming list (WatchList); using paginated LIST', { err });
+      await this.#relist(signal);
+      await this.#watchOnce(signal, undefined);
+    }
+  }
+
+  /** One watch; with `initial`, it first collects the initial events of a streaming list there. */
+  async #watchOnce(signal: AbortSignal, initial: Map<string, T> | undefined): Promise<void> {
     const { min, max } = this.#o.watchTimeoutSeconds;
     const path = collectionPath(this.#o.client.resource);
     const stream = await this.#o.transport.openStream({
@@ -208,7 +257,9 @@ export class Informer<T extends KubeObject> {
       path,
       query: {
         watch: true,
-        resourceVersion: this.#rv === '' ? undefined : this.#rv,
+        ...(initial !== undefined
+          ? { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' }
+          : { resourceVersion: this.#rv === '' ? undefined : this.#rv }),
         allowWatchBookmarks: true,
         timeoutSeconds: Math.floor(min + this.#o.random() * (max - min + 1)),
         labelSelector: this.#o.labelSelector,
@@ -221,26 +272,31 @@ export class Informer<T extends KubeObject> {
         clock: this.#o.clock,
         stallMs: this.#o.stallTimeoutMs,
         path,
-        onEvent: (event) => this.#apply(event, path),
+        onEvent: (event) => this.#apply(event, path, initial),
       });
     } finally {
       stream.dispose();
     }
   }
 
-  #apply(event: WatchEvent, path: string): void {
+  #apply(event: WatchEvent, path: string, initial: Map<string, T> | undefined): void {
     if (event.type === 'ERROR') {
       const status = event.object as KubeStatus;
       throw new KubeApiError({ method: 'WATCH', path, code: status.code ?? 500, status });
     }
     const obj = event.object as unknown as T;
-    const name: unknown = obj.metadata?.name;
+    // A bookmark of a custom resource carries no name (only resourceVersion and annotations).
+    const name: unknown = event.type === 'BOOKMARK' ? (obj.metadata?.name ?? '') : obj.metadata?.name;
     const rv: unknown = obj.metadata?.resourceVersion;
     if (typeof name !== 'string' || typeof rv !== 'string') {
       throw new KubeRequestError({ code: 'InvalidResponse', method: 'WATCH', path });
     }
     this.#watchEvents++;
     if (this.#watchEvents === 1) this.#reported.clear();
+    if (initial !== undefined && this.#needList) {
+      this.#collectInitial(event, obj, name, rv, initial);
+      return;
+    }
     this.#rv = rv;
     switch (event.type) {
       case 'BOOKMARK':
@@ -259,6 +315,25 @@ export class Informer<T extends KubeObject> {
         this.#emit('DELETED', old, toStoredObject(obj));
         return;
       }
+    }
+  }
+
+  /** Before the initial-events-end bookmark every event is part of the streamed list. */
+  #collectInitial(event: WatchEvent, obj: T, name: string, rv: string, initial: Map<string, T>): void {
+    switch (event.type) {
+      case 'BOOKMARK':
+        // A server older than sendInitialEvents (< 1.27) ignores it: its first bookmark lacks the mark.
+        if (obj.metadata.annotations?.[INITIAL_EVENTS_END] !== 'true') throw new StreamingListIgnored();
+        this.#replaceAll(initial, rv);
+        initial.clear();
+        return;
+      case 'ADDED':
+      case 'MODIFIED':
+        initial.set(name, toStoredObject(obj));
+        return;
+      case 'DELETED':
+        initial.delete(name);
+        return;
     }
   }
 

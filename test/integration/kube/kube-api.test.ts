@@ -185,6 +185,14 @@ describe('Informer on the real apiserver', () => {
         expect.objectContaining({ type: 'DELETED', name: made.metadata.name, oldRv: updated.metadata.resourceVersion }),
       ]);
       expect(informer.get(made.metadata.name)).toBeUndefined();
+      // The list was a streaming one (WatchList): a watch with sendInitialEvents, no LIST request.
+      const mine = fs
+        .readFileSync(world.auditLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`${RUN}-inf`))
+        .map((l) => JSON.parse(l) as { verb: string; requestURI: string });
+      expect(mine.filter((e) => e.verb === 'list')).toEqual([]);
+      expect(mine.filter((e) => e.verb === 'watch' && e.requestURI.includes('sendInitialEvents=true')).length).toBeGreaterThanOrEqual(1);
     } finally {
       stop.abort();
       await running;

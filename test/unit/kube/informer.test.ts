@@ -29,7 +29,7 @@ const list = (rv: string, ...items: VolumeSnapshotContent[]): unknown => ({ kind
 async function withInformer(
   script: { list: (n: number, req: RecordedRequest, res: FakeResponse) => void; watch: (n: number, req: RecordedRequest, res: FakeResponse) => void },
   body: (ctx: { informer: Informer<VolumeSnapshotContent>; seen: Seen[]; lists: RecordedRequest[]; watches: RecordedRequest[] }) => Promise<void>,
-  options: { labelSelector?: string; logger?: Logger } = {},
+  options: { labelSelector?: string; logger?: Logger; streamingList?: boolean } = {},
 ): Promise<void> {
   const lists: RecordedRequest[] = [];
   const watches: RecordedRequest[] = [];
@@ -50,6 +50,7 @@ async function withInformer(
     stallTimeoutMs: 250,
     backoff: { initialMs: 5, maxMs: 20 },
     random: () => 0.5,
+    streamingList: false, // the list/watch tests; the streaming list has its own describe below
     ...options,
   });
   const seen: Seen[] = [];
@@ -266,3 +267,111 @@ describe('Informer supervisor', () => {
     );
   });
 });
+
+const END_OF_INITIAL = (rv: string): unknown => ({
+  kind: 'VolumeSnapshotContent',
+  // As kube-apiserver sends it for a custom resource: no name.
+  metadata: { resourceVersion: rv, annotations: { 'k8s.io/initial-events-end': 'true' } },
+});
+
+describe('Informer streaming list (WatchList)', () => {
+  test('one watch with sendInitialEvents lists and then watches: synced at the end bookmark, no LIST request', async () => {
+    let first: ReturnType<FakeResponse['stream']> | undefined;
+    await withInformer(
+      {
+        list: (_n, _q, res) => res.status(500, 'InternalError', 'no LIST expected'),
+        watch: (n, _q, res) => {
+          const s = res.stream();
+          if (n === 1) first = s;
+        },
+      },
+      async ({ informer, seen, lists, watches }) => {
+        await waitFor(() => first !== undefined, 'streaming watch');
+        const q = watches[0]?.query;
+        expect(q?.get('sendInitialEvents')).toBe('true');
+        expect(q?.get('resourceVersionMatch')).toBe('NotOlderThan');
+        expect(q?.get('resourceVersion')).toBeNull();
+        expect(q?.get('allowWatchBookmarks')).toBe('true');
+        first?.send('ADDED', vsc('a', '8'));
+        first?.send('ADDED', vsc('b', '9'));
+        await new Promise((r) => setTimeout(r, 50));
+        expect(informer.hasSynced()).toBe(false);
+        expect(seen).toEqual([]);
+        first?.send('BOOKMARK', END_OF_INITIAL('10'));
+        await informer.waitForSync(AbortSignal.timeout(4000));
+        expect(informer.resourceVersion).toBe('10');
+        expect(seen.map((e) => [e.type, e.name])).toEqual([
+          ['ADDED', 'a'],
+          ['ADDED', 'b'],
+        ]);
+        first?.send('MODIFIED', vsc('a', '11'));
+        await waitFor(() => seen.length === 3, 'live event on the same stream');
+        expect(seen[2]).toEqual({ type: 'MODIFIED', name: 'a', oldRv: '8', newRv: '11' });
+        expect(lists).toHaveLength(0);
+        expect(watches).toHaveLength(1);
+      },
+      { streamingList: true },
+    );
+  });
+
+  test('after 410 the streamed list replaces the cache: objects it no longer holds are DELETED', async () => {
+    await withInformer(
+      {
+        list: (_n, _q, res) => res.status(500, 'InternalError', 'no LIST expected'),
+        watch: (n, _q, res) => {
+          const s = res.stream();
+          if (n === 1) {
+            s.send('ADDED', vsc('a', '8'));
+            s.send('ADDED', vsc('b', '9'));
+            s.send('BOOKMARK', END_OF_INITIAL('10'));
+            s.send('ERROR', { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410, message: 'too old' });
+            s.end();
+          } else if (n === 2) {
+            s.send('ADDED', vsc('a', '12'));
+            s.send('BOOKMARK', END_OF_INITIAL('20'));
+          }
+        },
+      },
+      async ({ informer, seen, watches }) => {
+        await waitFor(() => seen.length === 4, 'relist by stream');
+        expect(watches[1]?.query.get('sendInitialEvents')).toBe('true');
+        expect(seen.slice(2)).toEqual([
+          { type: 'DELETED', name: 'b', oldRv: '9', newRv: '9' },
+          { type: 'MODIFIED', name: 'a', oldRv: '8', newRv: '12' },
+        ]);
+        expect(informer.resourceVersion).toBe('20');
+      },
+      { streamingList: true },
+    );
+  });
+
+  test.each([
+    ['refuses it with 422', 'refuse'],
+    ['ignores it (a bookmark without the end mark)', 'ignore'],
+  ])('a server that %s gets a paginated LIST and plain watches from then on', async (_what, how) => {
+    await withInformer(
+      {
+        list: (_n, _q, res) => res.json(200, list('10', vsc('a', '10'))),
+        watch: (n, q, res) => {
+          if (q.query.get('sendInitialEvents') === 'true') {
+            if (how === 'refuse') return res.status(422, 'Invalid', 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
+            const s = res.stream();
+            s.send('BOOKMARK', { kind: 'VolumeSnapshotContent', metadata: { name: '', resourceVersion: '7' } });
+            return;
+          }
+          const s = res.stream();
+          if (n === 2) s.end(); // one plain watch ends; the next must resume, not stream-list again
+        },
+      },
+      async ({ informer, lists, watches }) => {
+        await informer.waitForSync(AbortSignal.timeout(4000));
+        await waitFor(() => watches.length === 3, 'resumed plain watch');
+        expect(lists).toHaveLength(1);
+        expect(watches.map((w) => w.query.get('sendInitialEvents'))).toEqual(['true', null, null]);
+        expect(watches[2]?.query.get('resourceVersion')).toBe('10');
+      },
+      { streamingList: true },
+    );
+  });
+});
+
