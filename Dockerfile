@@ -42,4 +42,5 @@ COPY --from=build /src/dist/ ./dist/
 COPY proto/ ./proto/
 ENV NODE_ENV=production
 USER 65532:65532
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]
+# V8 flags as in bin/csi-snapshotter (why: there).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "/app/dist/cli/main.js"]
