@@ -163,7 +163,7 @@ async function afterConnect(params: HandshakeParams, connection: CsiConnection):
     }
   }
 
-  const snapshotter = new GrpcSnapshotter({ client, driverName, log });
+  const snapshotter = new GrpcSnapshotter({ client, driverName });
   return { driverName, controllerCapabilities, groupSnapshotsEnabled, groupControllerCapabilities, snapshotter, connection };
 }
 

@@ -85,7 +85,7 @@ const NON_FINAL_CODES: ReadonlySet<GrpcCodeName> = new Set<GrpcCodeName>([
 ]);
 
 /**
- * Whether a failed CreateSnapshot / CreateVolumeGroupSnapshot (or the GetPluginInfo before it)
+ * Whether a failed CreateSnapshot / CreateVolumeGroupSnapshot
  * is final, i.e. the driver is known not to be creating anything, so the being-created
  * annotation may go. Anything that is not a gRPC status (a bug, a bad driver response, an
  * unexpected exception) is non-final: we cannot know what the driver did.

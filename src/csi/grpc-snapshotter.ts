@@ -1,8 +1,9 @@
-// The Snapshotter port implemented with CSI RPCs, reproducing upstream's call sequences:
-// GetPluginInfo before every create (result only logged), ControllerGetCapabilities before every
-// status lookup, one shared deadline per operation (upstream-sidecar.md §2.2, §3.5, §3.8).
+// The Snapshotter port implemented with CSI RPCs, following upstream's call sequences with one
+// exception: upstream calls GetPluginInfo before every create only to log the name, which the
+// start-up handshake already knows (a driver restart ends this process), so a create is one RPC.
+// ControllerGetCapabilities before every status lookup, one shared deadline per operation
+// (upstream-sidecar.md §2.2, §3.5, §3.8).
 
-import type { Logger } from '../observability/logger.js';
 import { parseControllerCapabilities } from './capabilities.js';
 import type { CsiClient } from './csi-client.js';
 import { CsiRpcError } from './grpc-errors.js';
@@ -22,26 +23,17 @@ import type {
 export class GrpcSnapshotter implements Snapshotter {
   private readonly client: CsiClient;
   private readonly driverName: string;
-  private readonly log: Logger;
 
-  constructor(deps: { readonly client: CsiClient; readonly driverName: string; readonly log: Logger }) {
+  constructor(deps: { readonly client: CsiClient; readonly driverName: string }) {
     this.client = deps.client;
     this.driverName = deps.driverName;
-    this.log = deps.log;
   }
 
   private context(rpc: string): { driverName: string; rpc: string } {
     return { driverName: this.driverName, rpc };
   }
 
-  /** Upstream calls GetPluginInfo before each create and only logs the name. */
-  private async logPluginInfo(budget: CallBudget): Promise<void> {
-    const info = await this.client.getPluginInfo(budget);
-    this.log.v(5).info('CSI driver name', { driverName: info.name });
-  }
-
   async createSnapshot(request: CreateSnapshotRequest, budget: CallBudget): Promise<SnapshotResult> {
-    await this.logPluginInfo(budget);
     const response = await this.client.createSnapshot(
       {
         name: request.name,
@@ -90,7 +82,6 @@ export class GrpcSnapshotter implements Snapshotter {
     request: CreateGroupSnapshotRequest,
     budget: CallBudget,
   ): Promise<GroupSnapshotResult> {
-    await this.logPluginInfo(budget);
     const response = await this.client.createVolumeGroupSnapshot(
       {
         name: request.name,

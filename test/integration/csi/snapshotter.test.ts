@@ -43,7 +43,6 @@ async function rig(options: ScriptedCsiDriverOptions = {}, verbosity = 0): Promi
   const snapshotter = new GrpcSnapshotter({
     client: new CsiClient(connection, systemClock),
     driverName: 'test.csi.k8s.io',
-    log,
   });
   return { driver, snapshotter, samples, log };
 }
@@ -52,10 +51,10 @@ const budget = (ms = 5000): CallBudget => ({ deadline: Date.now() + ms });
 const createRequest = { name: 'snapshot-1', sourceVolumeId: 'vol-1', parameters: { pool: 'a' }, secrets: {} };
 
 describe('createSnapshot', () => {
-  test('calls GetPluginInfo then CreateSnapshot with the request fields', async () => {
+  test('calls only CreateSnapshot (the driver name is known from start-up), with the request fields', async () => {
     const { driver, snapshotter } = await rig();
     const result = await snapshotter.createSnapshot({ ...createRequest, secrets: { user: 'u' } }, budget());
-    expect(driver.methods()).toEqual(['GetPluginInfo', 'CreateSnapshot']);
+    expect(driver.methods()).toEqual(['CreateSnapshot']);
     expect(driver.requestsTo('CreateSnapshot')[0]).toEqual({
       name: 'snapshot-1',
       source_volume_id: 'vol-1',
@@ -179,7 +178,7 @@ describe('group snapshots', () => {
       { name: 'groupsnapshot-1', sourceVolumeIds: ['v1', 'v2'], parameters: {}, secrets: {} },
       budget(),
     );
-    expect(driver.methods()).toEqual(['GetPluginInfo', 'CreateVolumeGroupSnapshot']);
+    expect(driver.methods()).toEqual(['CreateVolumeGroupSnapshot']);
     expect(group.snapshots.map((s) => [s.sourceVolumeId, s.groupSnapshotId])).toEqual([
       ['v1', group.groupSnapshotId],
       ['v2', group.groupSnapshotId],
@@ -216,7 +215,6 @@ describe('interceptor', () => {
     await snapshotter.createSnapshot(createRequest, budget());
     await snapshotter.deleteSnapshot({ snapshotId: 'x', secrets: {} }, budget()).catch(() => undefined);
     expect(samples.map(({ method, code }) => ({ method, code }))).toEqual([
-      { method: '/csi.v1.Identity/GetPluginInfo', code: 'OK' },
       { method: '/csi.v1.Controller/CreateSnapshot', code: 'OK' },
       { method: '/csi.v1.Controller/DeleteSnapshot', code: 'NotFound' },
     ]);
