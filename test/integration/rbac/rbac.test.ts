@@ -4,7 +4,9 @@
 //  - nothing unused: every granted verb is used by that flow, and for each one a run without it
 //    gets a 403 from the apiserver for exactly that verb and resource.
 // The group-snapshot verbs that only a group snapshot flow uses are listed in NEEDS_GROUP_FLOW:
-// the world's CSI mock driver takes no group snapshots.
+// the world's CSI mock driver takes no group snapshots. The informers' `list` verbs are only used
+// by the LIST fallback of the streaming list (NEEDS_LIST_FALLBACK); for them a run without the
+// verb must still complete with no refusal, which shows the streaming list needs only `watch`.
 // Needs a running world (TESTWORLD) and a built sidecar (npm run build).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -32,6 +34,14 @@ const NEEDS_GROUP_FLOW: readonly string[] = [
   'get groupsnapshot.storage.k8s.io/volumegroupsnapshotcontents',
   'patch groupsnapshot.storage.k8s.io/volumegroupsnapshotcontents',
   'patch groupsnapshot.storage.k8s.io/volumegroupsnapshotcontents/status',
+];
+/**
+ * Verbs used only when the apiserver refuses a streaming list (no WatchList; this world's apiserver
+ * has it). The manifest keeps them: upstream grants them and needs them on such servers too.
+ */
+const NEEDS_LIST_FALLBACK: readonly string[] = [
+  'list snapshot.storage.k8s.io/volumesnapshotcontents',
+  'list snapshot.storage.k8s.io/volumesnapshotclasses',
 ];
 const PARALLEL_RUNS = 4;
 const STEP_TIMEOUT_MS = 20_000;
@@ -156,16 +166,32 @@ describe('manifests/rbac.yaml with our sidecar on the test world', () => {
     expect([...new Set(uncovered)]).toEqual([]);
   });
 
-  test('every granted verb outside the group flow was used by the flow', () => {
-    const unused = removable.filter((g) => !full.requests.some((r) => matches(g, r) && r.code < 400)).map(grantLabel);
+  test('every granted verb outside the group flow and the LIST fallback was used by the flow', () => {
+    const unused = removable
+      .filter((g) => !NEEDS_LIST_FALLBACK.includes(grantLabel(g)))
+      .filter((g) => !full.requests.some((r) => matches(g, r) && r.code < 400))
+      .map(grantLabel);
     expect(unused).toEqual([]);
   });
 
-  test('the verbs left to a group snapshot flow are granted by the manifest (the exception list is not stale)', () => {
-    expect(NEEDS_GROUP_FLOW.filter((label) => !grants.some((g) => grantLabel(g) === label))).toEqual([]);
+  test('the verbs left to a group snapshot flow or the LIST fallback are granted by the manifest (the exception lists are not stale)', () => {
+    expect([...NEEDS_GROUP_FLOW, ...NEEDS_LIST_FALLBACK].filter((label) => !grants.some((g) => grantLabel(g) === label))).toEqual([]);
   });
 
-  test.each(grantsOf(readRbacManifest()).filter((g) => !NEEDS_GROUP_FLOW.includes(grantLabel(g))).map((g) => [grantLabel(g), g] as const))(
+  test.each(NEEDS_LIST_FALLBACK.map((label) => [label] as const))(
+    'without "%s" the flow still completes with no refusal (the streaming list needs only watch)',
+    (label) => {
+      const run = variants.get(label);
+      const refused = (run?.requests ?? []).filter((r) => r.code === 403).map((r) => `${r.verb} ${r.apiGroup}/${r.resource}`);
+      expect({ steps: run?.steps, error: run?.flowError, refused }).toEqual({ steps: full.steps, error: undefined, refused: [] });
+    },
+  );
+
+  test.each(
+    grantsOf(readRbacManifest())
+      .filter((g) => !NEEDS_GROUP_FLOW.includes(grantLabel(g)) && !NEEDS_LIST_FALLBACK.includes(grantLabel(g)))
+      .map((g) => [grantLabel(g), g] as const),
+  )(
     'without "%s" the apiserver refuses the sidecar exactly that request',
     (label) => {
       const run = variants.get(label);
