@@ -65,6 +65,7 @@ export function startContentController(deps: ContentControllerDeps): RunningCont
   const kubeConfig = loadKubeConfig({
     kubeconfigPath: options.kubeconfig,
     env: { KUBERNETES_SERVICE_HOST: options.kubernetesServiceHost, KUBERNETES_SERVICE_PORT: options.kubernetesServicePort },
+    proxyEnv: { httpsProxy: options.httpsProxy, httpProxy: options.httpProxy, noProxy: options.noProxy },
     userAgent: userAgentFor(deps.version),
     gate: {
       acquire: async (signal) => {

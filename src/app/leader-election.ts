@@ -68,6 +68,7 @@ export function createLeaderElection(deps: LeaderElectionDeps): SidecarLeaderEle
   const kubeConfig = loadKubeConfig({
     kubeconfigPath: options.kubeconfig,
     env: { KUBERNETES_SERVICE_HOST: options.kubernetesServiceHost, KUBERNETES_SERVICE_PORT: options.kubernetesServicePort },
+    proxyEnv: { httpsProxy: options.httpsProxy, httpProxy: options.httpProxy, noProxy: options.noProxy },
     userAgent: userAgentFor(deps.version),
     gate: { acquire: async (signal) => void (await bucket.acquire(signal)) },
   });

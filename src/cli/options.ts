@@ -56,6 +56,9 @@ export interface Options {
   readonly podNamespace: string | undefined; // POD_NAMESPACE
   readonly kubernetesServiceHost: string | undefined; // KUBERNETES_SERVICE_HOST (in-cluster config)
   readonly kubernetesServicePort: string | undefined; // KUBERNETES_SERVICE_PORT
+  readonly httpsProxy: string | undefined; // HTTPS_PROXY, else https_proxy (as Go)
+  readonly httpProxy: string | undefined; // HTTP_PROXY, else http_proxy
+  readonly noProxy: string | undefined; // NO_PROXY, else no_proxy
 }
 
 export const FEATURE_GATE_GROUP_SNAPSHOT = 'CSIVolumeGroupSnapshot';

@@ -52,6 +52,7 @@ const OPTION_KEYS = {
   metricsPath: true, automaxprocs: true, v: true, vmodule: true, loggingFormat: true, logFlushFrequencyMs: true,
   pollIntervalStartMs: true, pollIntervalMaxMs: true, nodeName: true, podNamespace: true,
   kubernetesServiceHost: true, kubernetesServicePort: true, terminationLogPath: true,
+  httpsProxy: true, httpProxy: true, noProxy: true,
 } as const satisfies Record<keyof Options, true>;
 
 /** A table row that forgot to fill its Options field: a programming error, not bad input. */
@@ -112,6 +113,9 @@ export function parseCommandLine(
       podNamespace: nonEmpty(env['POD_NAMESPACE']),
       kubernetesServiceHost: nonEmpty(env['KUBERNETES_SERVICE_HOST']),
       kubernetesServicePort: nonEmpty(env['KUBERNETES_SERVICE_PORT']),
+      httpsProxy: nonEmpty(env['HTTPS_PROXY']) ?? nonEmpty(env['https_proxy']),
+      httpProxy: nonEmpty(env['HTTP_PROXY']) ?? nonEmpty(env['http_proxy']),
+      noProxy: nonEmpty(env['NO_PROXY']) ?? nonEmpty(env['no_proxy']),
     },
     featureGateSettings: new Map(),
     alphaLoggingFlagsSet: [],

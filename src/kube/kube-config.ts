@@ -11,6 +11,7 @@ import path from 'node:path';
 import { newClusters, newContexts, newUsers, type Cluster, type User } from '@kubernetes/client-node/dist/config_types.js';
 import { load as parseYaml } from 'js-yaml';
 import { credentialPluginFor } from './credential-plugins.js';
+import { proxyForServer, type ProxyEnvironment } from './env-proxy.js';
 import {
   SidecarKubeConfig,
   type ApiServerEndpoint,
@@ -51,13 +52,17 @@ export interface LoadKubeConfigOptions extends SidecarKubeConfigOptions {
   readonly env: InClusterEnvironment;
   /** Overridable for tests; default SERVICE_ACCOUNT_DIR. */
   readonly serviceAccountDir?: string;
+  /** Proxy variables (the CLI reads them); a kubeconfig `proxy-url` takes precedence, as in client-go. */
+  readonly proxyEnv?: ProxyEnvironment;
 }
 
 export function loadKubeConfig(options: LoadKubeConfigOptions): SidecarKubeConfig {
-  const endpoint =
+  const loaded =
     options.kubeconfigPath !== ''
       ? loadFile(options.kubeconfigPath)
       : loadInCluster(options.env, options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
+  const envProxy = loaded.proxyUrl === undefined ? proxyForServer(loaded.server, options.proxyEnv ?? {}) : undefined;
+  const endpoint = envProxy === undefined ? loaded : { ...loaded, proxyUrl: envProxy };
   return new SidecarKubeConfig(endpoint, options);
 }
 

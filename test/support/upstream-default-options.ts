@@ -42,6 +42,9 @@ export const UPSTREAM_DEFAULT_OPTIONS: Options = {
   nodeName: undefined,
   podNamespace: undefined,
   kubernetesServiceHost: undefined,
+  httpsProxy: undefined,
+  httpProxy: undefined,
+  noProxy: undefined,
   kubernetesServicePort: undefined,
   terminationLogPath: '/dev/termination-log',
 };

@@ -100,6 +100,15 @@ describe('every flag sets its Options field', () => {
 });
 
 describe('environment', () => {
+  test('proxy variables land in Options, upper case before lower case as in Go', () => {
+    expect(run([], { HTTPS_PROXY: 'http://up:3128', https_proxy: 'http://low:3128', http_proxy: 'http://h:1', no_proxy: '10.0.0.0/8' })).toMatchObject({
+      httpsProxy: 'http://up:3128',
+      httpProxy: 'http://h:1',
+      noProxy: '10.0.0.0/8',
+    });
+    expect(run([], { HTTPS_PROXY: '', https_proxy: 'http://low:3128' })).toMatchObject({ httpsProxy: 'http://low:3128', noProxy: undefined });
+  });
+
   test('NODE_NAME and POD_NAMESPACE land in Options; empty counts as unset', () => {
     expect(run([], { NODE_NAME: 'n1', POD_NAMESPACE: 'ns1' })).toMatchObject({ nodeName: 'n1', podNamespace: 'ns1' });
     expect(run([], { NODE_NAME: '', POD_NAMESPACE: '' })).toMatchObject({ nodeName: undefined, podNamespace: undefined });

@@ -118,6 +118,22 @@ describe('loadKubeConfig', () => {
     await kc.close();
   });
 
+  test('HTTPS_PROXY applies unless NO_PROXY exempts the server; a kubeconfig proxy-url takes precedence', () => {
+    const cfgDir = fs.mkdtempSync(path.join(dir, 'proxy-'));
+    const plain = writeKubeconfig(cfgDir, { user: 'token: t' });
+    const proxyEnv = { httpsProxy: 'http://env-proxy:3128' };
+    expect(loadKubeConfig({ ...base, kubeconfigPath: plain, env: {}, proxyEnv }).endpoint.proxyUrl).toBe('http://env-proxy:3128');
+    const sa = fs.mkdtempSync(path.join(dir, 'sa-'));
+    fs.writeFileSync(path.join(sa, 'token'), 't');
+    fs.writeFileSync(path.join(sa, 'ca.crt'), 'c');
+    const inCluster = { ...base, kubeconfigPath: '', env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, serviceAccountDir: sa };
+    expect(loadKubeConfig({ ...inCluster, proxyEnv }).endpoint.proxyUrl).toBe('http://env-proxy:3128');
+    expect(loadKubeConfig({ ...inCluster, proxyEnv: { ...proxyEnv, noProxy: '10.96.0.0/12' } }).endpoint.proxyUrl).toBeUndefined();
+    expect(loadKubeConfig({ ...base, kubeconfigPath: plain, env: {}, proxyEnv: { ...proxyEnv, noProxy: '.example.test' } }).endpoint.proxyUrl).toBeUndefined();
+    const withUrl = writeKubeconfig(cfgDir, { cluster: 'proxy-url: http://kubeconfig-proxy:8080', user: 'token: t' });
+    expect(loadKubeConfig({ ...base, kubeconfigPath: withUrl, env: {}, proxyEnv }).endpoint.proxyUrl).toBe('http://kubeconfig-proxy:8080');
+  });
+
   test('the removed gcp auth-provider and a socks proxy are refused with the replacement named', () => {
     const cfgDir = fs.mkdtempSync(path.join(dir, 'gcp-'));
     const gcp = writeKubeconfig(cfgDir, { user: 'auth-provider:\n      name: gcp' });
@@ -143,7 +159,7 @@ function writeKubeconfig(cfgDir: string, extra: { cluster?: string; user?: strin
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
-      `- name: c\n  cluster:\n    server: https://127.0.0.1:6443${extra.cluster ? `\n    ${extra.cluster}` : ''}`,
+      `- name: c\n  cluster:\n    server: https://api.example.test:6443${extra.cluster ? `\n    ${extra.cluster}` : ''}`,
       'users:',
       `- name: u\n  user:${extra.user ? `\n    ${extra.user}` : ' {}'}`,
       'contexts:',
