@@ -4,11 +4,9 @@
 // share everything but their adapter, coordinates, queue name and name flags (./kind-controller.ts).
 
 import type { Clock } from '../base/clock.js';
-import { TokenBucket } from '../base/token-bucket.js';
 import { FEATURE_GATE_GROUP_SNAPSHOT, type Options } from '../cli/options.js';
 import type { Snapshotter } from '../csi/snapshotter.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import { loadKubeConfig } from '../kube/kube-config.js';
 import { KubeTransport } from '../kube/kube-transport.js';
 import { ResourceClient } from '../kube/resource-client.js';
 import {
@@ -18,13 +16,13 @@ import {
   VOLUME_SNAPSHOT_CONTENT,
 } from '../kube/resources.js';
 import { SecretReader } from '../kube/secret-reader.js';
-import { userAgentFor } from '../kube/sidecar-kube-config.js';
 import type { KubeObject } from '../kube/types.js';
 import { volumeGroupSnapshotContentKind } from '../kinds/volume-group-snapshot-content.js';
 import { volumeSnapshotContentKind } from '../kinds/volume-snapshot-content.js';
 import type { Logger } from '../observability/logger.js';
 import type { SidecarMetrics } from '../observability/metrics.js';
 import { LABEL_MANAGED_BY } from '../snapshot/keys.js';
+import { loadApiClientConfig } from './api-client-config.js';
 import { decideGroupSnapshotSupport, type GroupSnapshotSupport } from './group-snapshot-api.js';
 import { startKindController, type KindControllerDeps, type RunningKindController } from './kind-controller.js';
 
@@ -61,18 +59,11 @@ export interface RunningContentController {
 
 export function startContentController(deps: ContentControllerDeps): RunningContentController {
   const { options, log, clock, driverName } = deps;
-  const gate = new TokenBucket({ qps: options.kubeApiQps, burst: options.kubeApiBurst, clock });
-  const kubeConfig = loadKubeConfig({
-    kubeconfigPath: options.kubeconfig,
-    env: { KUBERNETES_SERVICE_HOST: options.kubernetesServiceHost, KUBERNETES_SERVICE_PORT: options.kubernetesServicePort },
-    proxyEnv: { httpsProxy: options.httpsProxy, httpProxy: options.httpProxy, noProxy: options.noProxy },
-    userAgent: userAgentFor(deps.version),
-    gate: {
-      acquire: async (signal) => {
-        const waitedMs = await gate.acquire(signal);
-        deps.metrics.addThrottleSeconds(waitedMs / 1000);
-      },
-    },
+  const kubeConfig = loadApiClientConfig({
+    options,
+    version: deps.version,
+    clock,
+    onThrottled: (waitedMs) => deps.metrics.addThrottleSeconds(waitedMs / 1000),
   });
   const transport = new KubeTransport({ kubeConfig, clock, logger: log });
   const events = new EventRecorder({ transport, clock, logger: log, component: `csi-snapshotter ${driverName}` });

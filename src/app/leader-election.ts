@@ -11,15 +11,13 @@
 
 import os from 'node:os';
 import type { Clock } from '../base/clock.js';
-import { TokenBucket } from '../base/token-bucket.js';
 import type { Options } from '../cli/options.js';
-import { loadKubeConfig } from '../kube/kube-config.js';
 import { KubeTransport } from '../kube/kube-transport.js';
 import { LeaderElector, type RenewOutcome } from '../kube/leader-elector.js';
 import { KubeLeaseApi } from '../kube/lease-api.js';
 import { leaderLeaseName, resolveLeaseNamespace, sanitizeLockName } from '../kube/lease-lock-names.js';
-import { userAgentFor } from '../kube/sidecar-kube-config.js';
 import type { Logger } from '../observability/logger.js';
+import { loadApiClientConfig } from './api-client-config.js';
 
 /** csi-lib-utils DefaultHealthCheckTimeout: how long past the lease duration a leader may go unrenewed. */
 export const LEADER_HEALTH_TOLERANCE_MS = 20_000;
@@ -64,14 +62,7 @@ export function createLeaderElection(deps: LeaderElectionDeps): SidecarLeaderEle
     ...(deps.serviceAccountDir !== undefined ? { serviceAccountDir: deps.serviceAccountDir } : {}),
   });
   const identity = sanitizeLockName((deps.hostname ?? os.hostname)());
-  const bucket = new TokenBucket({ qps: options.kubeApiQps, burst: options.kubeApiBurst, clock });
-  const kubeConfig = loadKubeConfig({
-    kubeconfigPath: options.kubeconfig,
-    env: { KUBERNETES_SERVICE_HOST: options.kubernetesServiceHost, KUBERNETES_SERVICE_PORT: options.kubernetesServicePort },
-    proxyEnv: { httpsProxy: options.httpsProxy, httpProxy: options.httpProxy, noProxy: options.noProxy },
-    userAgent: userAgentFor(deps.version),
-    gate: { acquire: async (signal) => void (await bucket.acquire(signal)) },
-  });
+  const kubeConfig = loadApiClientConfig({ options, version: deps.version, clock });
   // A request that outlives the renew deadline is worthless to the election.
   const transport = new KubeTransport({ kubeConfig, clock, logger: log, requestTimeoutMs: options.leaderElectionRenewDeadlineMs });
   const elector = new LeaderElector({
