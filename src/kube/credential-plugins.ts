@@ -6,10 +6,8 @@
 
 import type { User } from '@kubernetes/client-node/dist/config_types.js';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
-import type { KubeConfigError } from './kube-config.js';
+import type { Invalid } from './kube-config.js';
 import type { CredentialPlugin, PluginRequestOptions } from './sidecar-kube-config.js';
-
-type Invalid = (problem: string, remedy?: string) => KubeConfigError;
 
 interface AuthProviderConfig {
   readonly name?: unknown;

@@ -82,6 +82,7 @@ function loadFile(file: string): ApiServerEndpoint {
   let doc: Record<string, unknown>;
   let clusters: Cluster[];
   let users: User[];
+  let tokenFiles: readonly (string | undefined)[];
   let contexts: ReturnType<typeof newContexts>;
   try {
     const parsed: unknown = parseYaml(text);
@@ -89,7 +90,9 @@ function loadFile(file: string): ApiServerEndpoint {
     doc = parsed as Record<string, unknown>;
     clusters = newClusters(doc['clusters']);
     // client-node would read a token-file here, once and relative to the working directory.
-    users = newUsers(withoutTokenFiles(doc['users']));
+    const split = takeTokenFiles(doc['users']);
+    users = newUsers(split.users);
+    tokenFiles = split.tokenFiles;
     contexts = newContexts(doc['contexts']);
   } catch {
     // The parser's message can quote the file (keys, tokens): report the file, not the excerpt.
@@ -104,18 +107,20 @@ function loadFile(file: string): ApiServerEndpoint {
   if (context === undefined) throw noContext();
   const cluster = clusters.find((c) => c.name === context.cluster);
   if (cluster === undefined || !cluster.server) throw noContext();
-  const user = users.find((u) => u.name === context.user);
+  const userIndex = users.findIndex((u) => u.name === context.user);
+  const user = users[userIndex];
   const dir = path.dirname(file);
-  const rawUser = rawUserOf(doc, context.user);
+  const tokenFile = tokenFiles[userIndex];
   return {
     server: cluster.server.replace(/\/+$/, ''),
     tls: tlsMaterial(cluster, user, dir, invalid),
     ...(cluster.proxyUrl ? { proxyUrl: checkedProxy(cluster.proxyUrl, invalid) } : {}),
-    credentials: credentialsOf(user, rawUser, dir, invalid),
+    credentials: credentialsOf(user, tokenFile === undefined ? undefined : path.resolve(dir, tokenFile), invalid),
   };
 }
 
-type Invalid = (problem: string, remedy?: string) => KubeConfigError;
+/** Builds the KubeconfigInvalid error for the file being loaded. */
+export type Invalid = (problem: string, remedy?: string) => KubeConfigError;
 
 function tlsMaterial(cluster: Cluster, user: User | undefined, dir: string, invalid: Invalid): TlsMaterial {
   const read = (what: string, data: string | undefined, file: string | undefined): Buffer | undefined => {
@@ -148,33 +153,24 @@ function checkedProxy(proxyUrl: string, invalid: Invalid): string {
   );
 }
 
-function withoutTokenFiles(users: unknown): unknown {
-  if (!Array.isArray(users)) return users;
-  return users.map((entry: unknown) => {
+/** The users with `token-file` removed, and each one's token-file at the same index (newUsers keeps the order). */
+function takeTokenFiles(users: unknown): { users: unknown; tokenFiles: readonly (string | undefined)[] } {
+  if (!Array.isArray(users)) return { users, tokenFiles: [] };
+  const split = users.map((entry: unknown): [unknown, string | undefined] => {
     const e = entry as { user?: unknown };
-    if (typeof e !== 'object' || e === null || typeof e.user !== 'object' || e.user === null) return entry;
-    const { ['token-file']: _dropped, ...user } = e.user as Record<string, unknown>;
-    return { ...e, user };
+    if (typeof e !== 'object' || e === null || typeof e.user !== 'object' || e.user === null) return [entry, undefined];
+    const { ['token-file']: file, ...user } = e.user as Record<string, unknown>;
+    return [{ ...e, user }, typeof file === 'string' && file !== '' ? file : undefined];
   });
+  return { users: split.map(([user]) => user), tokenFiles: split.map(([, file]) => file) };
 }
 
-function rawUserOf(doc: Record<string, unknown>, name: string): Record<string, unknown> {
-  const list = Array.isArray(doc['users']) ? (doc['users'] as unknown[]) : [];
-  for (const entry of list) {
-    const e = entry as { name?: unknown; user?: unknown };
-    if (e.name === name && typeof e.user === 'object' && e.user !== null) return e.user as Record<string, unknown>;
-  }
-  return {};
-}
-
-function credentialsOf(user: User | undefined, raw: Record<string, unknown>, dir: string, invalid: Invalid): Credentials {
+function credentialsOf(user: User | undefined, tokenFile: string | undefined, invalid: Invalid): Credentials {
   if (user === undefined) return { kind: 'none' };
   const plugin = credentialPluginFor(user, invalid);
   if (plugin !== undefined) return { kind: 'plugin', plugin };
-  if (typeof raw['token'] === 'string' && raw['token'] !== '') return { kind: 'token', token: raw['token'] };
-  if (typeof raw['token-file'] === 'string' && raw['token-file'] !== '') {
-    return { kind: 'tokenFile', file: path.resolve(dir, raw['token-file']) };
-  }
+  if (typeof user.token === 'string' && user.token !== '') return { kind: 'token', token: user.token };
+  if (tokenFile !== undefined) return { kind: 'tokenFile', file: tokenFile };
   if (user.username) return { kind: 'basic', username: user.username, password: user.password ?? '' };
   return { kind: 'none' };
 }
