@@ -150,8 +150,8 @@ export class Informer<T extends KubeObject> {
       let delayMs: number;
       this.#watchEvents = 0;
       try {
-        if (this.#needList && this.#streaming) await this.#streamingListAndWatch(signal);
-        else {
+        const streamed = this.#needList && this.#streaming && (await this.#streamingListAndWatch(signal));
+        if (!streamed) {
           if (this.#needList) await this.#relist(signal);
           await this.#watchOnce(signal, undefined);
         }
@@ -234,17 +234,20 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  /** A streaming list; on a refusal before the first object, falls back to LIST for good. */
-  async #streamingListAndWatch(signal: AbortSignal): Promise<void> {
+  /**
+   * A streaming list and the watch it becomes. False when the server refused or ignored it before
+   * the first object: streaming is then off for good and the caller lists with LIST pages.
+   */
+  async #streamingListAndWatch(signal: AbortSignal): Promise<boolean> {
     try {
       await this.#watchOnce(signal, new Map<string, T>());
+      return true;
     } catch (err) {
       const refused = err instanceof StreamingListIgnored || (this.#watchEvents === 0 && refusesStreamingList(err));
       if (!this.#needList || !refused) throw err;
       this.#streaming = false;
       this.#log.v(2).info('the API server refused a streaming list (WatchList); using paginated LIST', { err });
-      await this.#relist(signal);
-      await this.#watchOnce(signal, undefined);
+      return false;
     }
   }
 
