@@ -74,6 +74,18 @@ export interface RequestConnection {
 
 const TOKEN_FILE_REFRESH_MS = 60_000;
 
+interface ClientCertificate {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+}
+
+function sameCertificate(a: ClientCertificate | undefined, b: ClientCertificate | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const same = (x: string | Buffer, y: string | Buffer): boolean =>
+    typeof x === 'string' && typeof y === 'string' ? x === y : Buffer.from(x).equals(Buffer.from(y));
+  return same(a.cert, b.cert) && same(a.key, b.key);
+}
+
 export class SidecarKubeConfig {
   readonly userAgent: string;
   readonly gate: RequestGate;
@@ -81,7 +93,7 @@ export class SidecarKubeConfig {
   readonly #secure: boolean;
   #agent: http.Agent | undefined;
   /** Client certificate of the current agent when a plugin supplies one (exec credentials). */
-  #agentCert: string | undefined;
+  #agentCert: ClientCertificate | undefined;
   #tokenFile: { token: string; readAtMs: number } | undefined;
   readonly #nowMs: () => number;
 
@@ -119,7 +131,7 @@ export class SidecarKubeConfig {
         await creds.plugin.apply(opts);
         const auth = opts.headers?.['Authorization'];
         if (auth !== undefined) headers['Authorization'] = auth;
-        const cert = opts.cert !== undefined && opts.key !== undefined ? { cert: opts.cert, key: opts.key } : undefined;
+        const cert: ClientCertificate | undefined = opts.cert !== undefined && opts.key !== undefined ? { cert: opts.cert, key: opts.key } : undefined;
         return { agent: this.#agentFor(cert), headers };
       }
     }
@@ -135,7 +147,6 @@ export class SidecarKubeConfig {
     this.#agent?.destroy();
     this.#agent = undefined;
     this.#agentCert = undefined;
-    return Promise.resolve();
   }
 
   #readTokenFile(file: string): string {
@@ -153,18 +164,17 @@ export class SidecarKubeConfig {
     }
   }
 
-  #agentFor(pluginCert: { cert: string | Buffer; key: string | Buffer } | undefined): http.Agent {
-    const certKey = pluginCert === undefined ? undefined : `${pluginCert.cert.toString()}\n${pluginCert.key.toString()}`;
-    if (this.#agent !== undefined && certKey === this.#agentCert) return this.#agent;
+  #agentFor(pluginCert: ClientCertificate | undefined): http.Agent {
+    if (this.#agent !== undefined && sameCertificate(pluginCert, this.#agentCert)) return this.#agent;
     // A new client certificate from a plugin: new connections for it; open ones finish first.
     const old = this.#agent;
     if (old !== undefined) setTimeout(() => old.destroy(), 120_000).unref();
     this.#agent = this.#newAgent(pluginCert);
-    this.#agentCert = certKey;
+    this.#agentCert = pluginCert;
     return this.#agent;
   }
 
-  #newAgent(pluginCert: { cert: string | Buffer; key: string | Buffer } | undefined): http.Agent {
+  #newAgent(pluginCert: ClientCertificate | undefined): http.Agent {
     const { tls, proxyUrl } = this.endpoint;
     // As client-go: TCP keep-alive probes every 30 s find dead peers under long watches.
     const base: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 30_000 };
