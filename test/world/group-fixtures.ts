@@ -173,15 +173,18 @@ export async function isGone(kube: KubeRest, p: string, signal: AbortSignal): Pr
 
 /**
  * Removes the fixture's objects, finalizers and all (no garbage collector or PV protection
- * controller runs). Member VolumeSnapshots of the namespace and their contents go too.
+ * controller runs). The group's member VolumeSnapshots (owned by its VolumeGroupSnapshot) and their
+ * contents go too.
  */
 export async function deleteGroupFixture(kube: KubeRest, f: GroupFixture, signal: AbortSignal): Promise<void> {
   interface Vs {
     readonly metadata: GroupMeta;
     readonly status?: { readonly boundVolumeSnapshotContentName?: string };
   }
-  const members = (await kube.get(`${SNAP_API}/namespaces/${f.namespace}/volumesnapshots`, signal)) as { items: Vs[] };
-  for (const vs of members.items) {
+  const all = (await kube.get(`${SNAP_API}/namespaces/${f.namespace}/volumesnapshots`, signal)) as { items: Vs[] };
+  // Only this group's members: the namespace may be shared with other fixtures.
+  const members = all.items.filter((vs) => vs.metadata.ownerReferences?.some((o) => o.kind === 'VolumeGroupSnapshot' && o.name === f.vgs.metadata.name));
+  for (const vs of members) {
     await forceDelete(kube, `${SNAP_API}/namespaces/${f.namespace}/volumesnapshots/${vs.metadata.name}`, signal);
     if (vs.status?.boundVolumeSnapshotContentName) await forceDelete(kube, `${SNAP_API}/volumesnapshotcontents/${vs.status.boundVolumeSnapshotContentName}`, signal);
   }
