@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsiAdmin } from './csi-admin.js';
-import { startProcess, waitUntil } from './proc.js';
+import { ownsPid, startProcess, waitUntil } from './proc.js';
 import type { ManagedProcess } from './proc.js';
 import { WorldError } from './world-error.js';
 
@@ -134,4 +134,43 @@ export function hostpathSnapshotFiles(stateDir: string): readonly string[] {
 export function hostpathCalls(driver: Pick<CsiDriver, 'process'>, sinceByte = 0): readonly string[] {
   const text = fs.readFileSync(driver.process.logPath).subarray(sinceByte).toString('utf8');
   return [...text.matchAll(/GRPC call: \/csi\.v1\.(\w+)\/(\w+)/g)].map((m) => `${m[1]}/${m[2]}`);
+}
+
+/**
+ * Restarts a driver the world launcher started (a world.json csi[] entry) from a test process: stops
+ * the launcher's process by its pid in world.json (SIGKILL with kill: a crash; only after checking
+ * the pid still runs that binary) and starts the same driver on the same socket and, for hostpath,
+ * the same state dir. The new process belongs to the caller (stop it, or restart() it again);
+ * world.json keeps the old pid.
+ */
+export async function restartWorldCsiDriver(
+  world: {
+    readonly csi: readonly { readonly kind: CsiDriverKind; readonly driverName: string; readonly endpoint: string; readonly stateDir?: string }[];
+    readonly pids: Readonly<Record<string, number>>;
+    readonly hostpathPlugin: string;
+    readonly csiMockDriver: string;
+    readonly csiProto: string;
+    readonly runDir: string;
+  },
+  driverName: string,
+  opts: { readonly kill?: boolean; readonly logDir?: string; readonly signal?: AbortSignal } = {},
+): Promise<CsiDriver> {
+  const entry = world.csi.find((d) => d.driverName === driverName);
+  if (entry === undefined) throw new WorldError('start-failed', `world.json lists no CSI driver ${driverName}`);
+  const binary = entry.kind === 'hostpath' ? world.hostpathPlugin : world.csiMockDriver;
+  const pid = world.pids[`csi-${driverName}`];
+  if (pid !== undefined && ownsPid(pid, binary)) {
+    process.kill(pid, opts.kill === true ? 'SIGKILL' : 'SIGTERM');
+    await waitUntil(async () => !ownsPid(pid, binary), { what: `CSI driver ${driverName} (pid ${pid}) to exit`, timeoutMs: 10_000 });
+  }
+  return startCsiDriver({
+    kind: entry.kind,
+    binary,
+    driverName,
+    socketDir: path.dirname(entry.endpoint.replace(/^unix:\/\//, '')),
+    logDir: opts.logDir ?? path.join(world.runDir, 'logs'),
+    csiProto: world.csiProto,
+    ...(entry.stateDir !== undefined ? { stateDir: entry.stateDir } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
 }
