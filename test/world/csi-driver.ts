@@ -36,6 +36,8 @@ export interface StartCsiDriverOptions {
   readonly driverName: string;
   /** A short directory: the socket path must stay under 100 bytes. */
   readonly socketDir: string;
+  /** The socket's file name in socketDir (default `<driverName>.sock`), e.g. to put a proxy on that one. */
+  readonly socketName?: string;
   readonly logDir: string;
   readonly csiProto: string;
   /** hostpath: its --statedir (default `<logDir>/<driverName>-state`). Reuse it to keep state. */
@@ -58,7 +60,7 @@ export async function startCsiDriver(opts: StartCsiDriverOptions): Promise<CsiDr
   if (!DRIVER_NAME.test(opts.driverName)) {
     throw new WorldError('start-failed', `CSI driver name '${opts.driverName}' is not a DNS subdomain of at most 63 characters`);
   }
-  const socket = path.join(opts.socketDir, `${opts.driverName}.sock`);
+  const socket = path.join(opts.socketDir, opts.socketName ?? `${opts.driverName}.sock`);
   if (Buffer.byteLength(socket) >= 100) {
     throw new WorldError('start-failed', `socket path ${socket} is ${Buffer.byteLength(socket)} bytes; unix sockets need < 100`);
   }
@@ -107,6 +109,7 @@ export async function startCsiDriver(opts: StartCsiDriverOptions): Promise<CsiDr
         binary: opts.binary,
         driverName: opts.driverName,
         socketDir: opts.socketDir,
+        ...(opts.socketName !== undefined ? { socketName: opts.socketName } : {}),
         logDir: opts.logDir,
         csiProto: opts.csiProto,
         ...(stateDir !== undefined ? { stateDir } : {}),
@@ -168,6 +171,7 @@ export async function restartWorldCsiDriver(
     binary,
     driverName,
     socketDir: path.dirname(entry.endpoint.replace(/^unix:\/\//, '')),
+    socketName: path.basename(entry.endpoint),
     logDir: opts.logDir ?? path.join(world.runDir, 'logs'),
     csiProto: world.csiProto,
     ...(entry.stateDir !== undefined ? { stateDir: entry.stateDir } : {}),
