@@ -65,6 +65,10 @@ function refusals(o: Options, groupExplicit: boolean): string[] {
   if (o.pollIntervalStartMs > 0 && o.pollIntervalMaxMs > 0 && o.pollIntervalStartMs > o.pollIntervalMaxMs) {
     errors.push('--poll-interval-start must not exceed --poll-interval-max');
   }
+  // client-go's NewForConfig: a positive QPS (as float32) needs a positive burst; upstream exits 1.
+  if (Math.fround(o.kubeApiQps) > 0 && o.kubeApiBurst <= 0) {
+    errors.push(`--kube-api-burst must be greater than 0 when --kube-api-qps is greater than 0 (got ${o.kubeApiBurst})`);
+  }
   // Go's ServeMux panics on a pattern without a leading "/" (upstream crashes at start).
   if ((o.httpEndpoint !== '' || o.metricsAddress !== '') && !o.metricsPath.startsWith('/')) {
     errors.push(`--metrics-path must start with "/" (got ${JSON.stringify(o.metricsPath)})`);
@@ -126,10 +130,8 @@ function adjustments(o: MutableOptions, groupExplicit: boolean): string[] {
   if (o.retryIntervalStartMs > o.retryIntervalMaxMs) {
     warnings.push('--retry-interval-start exceeds --retry-interval-max: every retry waits --retry-interval-max (as upstream)');
   }
-  // client-go: qps NaN or < 0 means no client-side limit, as here (src/base/token-bucket.ts).
-  if (o.kubeApiBurst < 0) {
-    warnings.push('--kube-api-burst is negative (upstream then fails every API request): using a burst of 1');
-  }
+  // client-go: a QPS of NaN or below 0 means no client-side limit (and the burst is unused), as in
+  // src/base/token-bucket.ts; 0 means the defaults 5 and 10.
   return warnings.filter((w): w is string => w !== undefined);
 }
 

@@ -54,6 +54,7 @@ const ROWS: readonly Row[] = [
   { label: '--groupsnapshot-name-uuid-length=100', argv: ['--groupsnapshot-name-uuid-length=100'], expected: 'runs' },
   { label: '--retry-interval-start=10m', argv: ['--retry-interval-start=10m'], expected: 'runs' },
   { label: '--retry-interval-start=0s', argv: ['--retry-interval-start=0s'], expected: 'runs' },
+  { label: '--retry-interval-max=0s', argv: ['--retry-interval-max=0s'], expected: 'runs' },
   { label: '--feature-gates=AllAlpha=true', argv: ['--feature-gates=AllAlpha=true'], expected: 'runs' },
   { label: '--feature-gates=AllBeta=true', argv: ['--feature-gates=AllBeta=true'], expected: 'runs' },
   { label: '--feature-gates=WatchList=false,ComponentStatusz=false,NativeHistograms=true', argv: ['--feature-gates=WatchList=false,ComponentStatusz=false,NativeHistograms=true'], expected: 'runs' },
@@ -63,7 +64,8 @@ const ROWS: readonly Row[] = [
   { label: '--resync-period=-1s', argv: ['--resync-period=-1s'], expected: 'runs' },
   { label: '--worker-threads=0', argv: ['--worker-threads=0'], expected: 'runs' },
   { label: '--kube-api-qps=NaN', argv: ['--kube-api-qps=NaN'], expected: 'runs' },
-  { label: '--kube-api-burst=-1', argv: ['--kube-api-burst=-1'], expected: 'runs' },
+  { label: '--kube-api-qps=-1 --kube-api-burst=-1 (no client-side limit)', argv: ['--kube-api-qps=-1', '--kube-api-burst=-1'], expected: 'runs' },
+  { label: '--kube-api-qps=0 --kube-api-burst=0 (client-go defaults)', argv: ['--kube-api-qps=0', '--kube-api-burst=0'], expected: 'runs' },
   // What both refuse (upstream exits or crash-loops):
   { label: '--feature-gates=NoSuchGate=true', argv: ['--feature-gates=NoSuchGate=true'], expected: 'refused' },
   { label: '--feature-gates=APIServerTracing=false (locked)', argv: ['--feature-gates=APIServerTracing=false'], expected: 'refused' },
@@ -77,6 +79,8 @@ const ROWS: readonly Row[] = [
     argv: ['--leader-election', '--leader-election-namespace=default', '--leader-election-lease-duration=5s'],
     expected: 'refused',
   },
+  { label: '--kube-api-burst=-1', argv: ['--kube-api-burst=-1'], expected: 'refused' },
+  { label: '--kube-api-burst=0', argv: ['--kube-api-burst=0'], expected: 'refused' },
   { label: '--node-deployment (no NODE_NAME)', argv: ['--node-deployment'], expected: 'refused' },
   { label: '--metrics-address=:1 --http-endpoint=:2', argv: ['--metrics-address=127.0.0.1:0', '--http-endpoint=127.0.0.1:0'], expected: 'refused' },
 ];
