@@ -68,8 +68,11 @@ export interface InformerOptions<T extends KubeObject> {
   /**
    * A watch is stalled when no byte has come for its timeoutSeconds plus this grace (default 30 s).
    * A healthy server ends every watch by its timeoutSeconds (client-go's reflector then simply
-   * watches again), so a healthy idle watch, which may carry no bookmark for minutes, is never
-   * restarted (each restart of a streaming list is a new list); a dead connection still is.
+   * watches again), so a healthy idle watch is never restarted (each restart of a streaming list
+   * is a new list); a dead connection still is. Bookmarks are no heartbeat: kube-apiserver v1.37.2
+   * offers one every 60 s but sends it only when the resource's watch cache has moved past the
+   * watch's resourceVersion (cacher/cache_watcher.go), so a fresh watch on an idle CRD went more
+   * than 90 s without a byte (measured in the test world; issue 13 item 10).
    */
   readonly stallGraceMs?: number;
   /** How long a watch request may wait for the response headers (default 60 s). */
