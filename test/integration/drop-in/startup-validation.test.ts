@@ -8,7 +8,7 @@
 // --snapshot-name-uuid-length it cannot slice (and would again after every restart: the crash
 // loop we refuse up front).
 // Needs a running world (TESTWORLD) and a built sidecar (npm run build).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import type { WorldJson } from '../../support/world-handle.js';
 import { startCsiDriver } from '../../world/csi-driver.js';
 import type { CsiDriver } from '../../world/csi-driver.js';
 import { KubeRest } from '../../world/kube-rest.js';
+import { FEATURE_GATES } from '../../../src/cli/feature-gates.js';
 
 type Outcome = 'runs' | 'refused';
 
@@ -193,5 +194,36 @@ describe('start-up validation: whatever upstream v8.6.0 keeps running, ours keep
       expect({ ...got, upstreamTail: r?.upstream.tail, oursTail: r?.ours.tail }).toEqual(want);
     }
     expect(got).toEqual(want);
+  });
+});
+
+describe('--feature-gates knows exactly the gates upstream v8.6.0 knows', () => {
+  let upstreamBin: string;
+  beforeAll(() => {
+    upstreamBin = loadWorld().upstreamSnapshotter;
+  });
+  /** Gates parse before --version, so `--feature-gates=… --version` exits 0 or 255 at once. */
+  const exitCodes = (gates: string): { upstream: number | null; ours: number | null } => {
+    const args = [`--feature-gates=${gates}`, '--version'];
+    return { upstream: spawnSync(upstreamBin, args).status, ours: spawnSync(SIDECAR_BIN, args).status };
+  };
+  const helpGates = (bin: string): string[] => {
+    const text = spawnSync(bin, ['--help'], { encoding: 'utf8' }).stderr;
+    return text.split('\n').filter((l) => /^\s+\t\w+=true\|false \(/.test(l)).map((l) => l.trim());
+  };
+
+  test('--help lists the same gates with the same stage and default (but our CSIVolumeGroupSnapshot default)', () => {
+    const upstream = helpGates(upstreamBin).map((l) => l.replace('CSIVolumeGroupSnapshot=true|false (BETA - default=false)', 'CSIVolumeGroupSnapshot=true|false (BETA - default=true)'));
+    expect(upstream.length).toBeGreaterThan(30);
+    expect(helpGates(SIDECAR_BIN)).toEqual(upstream);
+  });
+
+  test('every gate at its default is accepted by both; every gate flipped is accepted unless locked', () => {
+    expect(exitCodes(FEATURE_GATES.map((g) => `${g.name}=${String(g.default)}`).join(','))).toEqual({ upstream: 0, ours: 0 });
+    const unlocked = FEATURE_GATES.filter((g) => !g.locked);
+    expect(exitCodes(unlocked.map((g) => `${g.name}=${String(!g.default)}`).join(','))).toEqual({ upstream: 0, ours: 0 });
+    const locked = FEATURE_GATES.filter((g) => g.locked);
+    expect(locked.length).toBeGreaterThan(5);
+    for (const g of locked) expect({ gate: g.name, ...exitCodes(`${g.name}=${String(!g.default)}`) }).toEqual({ gate: g.name, upstream: 255, ours: 255 });
   });
 });
