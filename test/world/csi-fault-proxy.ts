@@ -195,13 +195,17 @@ export class CsiFaultProxy {
     };
 
     try {
-      if (rule?.delayMs) await sleep(rule.delayMs);
+      const delay = typeof rule?.delayMs === 'function' ? rule.delayMs() : (rule?.delayMs ?? 0);
+      if (delay > 0) await sleep(delay);
       switch (action?.kind) {
         case 'error':
           fail(action.code, action.message ?? `injected ${grpc.status[action.code]}`);
           return;
         case 'hang':
           return; // the caller's deadline ends it
+        case 'hook-then-hang':
+          await action.hook(rec);
+          return;
         case 'hook-then-forward':
           await action.hook(rec);
           break;
@@ -227,6 +231,12 @@ export class CsiFaultProxy {
         case 'forward-then-hook':
           await action.hook(rec, err || !res ? undefined : decode(m.responseType, res));
           break;
+        case 'answer-then-hook': {
+          answer(err, res);
+          const hook = action.hook;
+          setTimeout(() => void Promise.resolve(hook(rec)).catch(() => undefined), action.afterMs);
+          return;
+        }
         default:
           break;
       }

@@ -18,14 +18,21 @@ export type FaultAction =
    * `decoded` is the driver's answer decoded with the official csi.proto (undefined on an error).
    */
   | { readonly kind: 'forward-then-hook'; readonly hook: (call: CallRecord, decoded: unknown) => Promise<void> | void }
+  /** Run `hook` (e.g. SIGKILL the sidecar), then neither forward nor answer: the driver never sees it. */
+  | { readonly kind: 'hook-then-hang'; readonly hook: (call: CallRecord) => Promise<void> | void }
+  /**
+   * Forward, pass the driver's answer on, then run `hook` after `afterMs` (e.g. SIGKILL the sidecar
+   * while it acts on the answer: before its status write or finalizer removal).
+   */
+  | { readonly kind: 'answer-then-hook'; readonly afterMs: number; readonly hook: (call: CallRecord) => Promise<void> | void }
   /** Run `hook` before forwarding (the driver has NOT seen the call), then forward. */
   | { readonly kind: 'hook-then-forward'; readonly hook: (call: CallRecord) => Promise<void> | void };
 
 export interface FaultRule {
   /** How many calls this rule decides (default: every call until removed). */
   readonly times?: number;
-  /** Wait this long before acting (a delayed `forward` when no action is given). */
-  readonly delayMs?: number;
+  /** Wait this long before acting (a delayed `forward` when no action is given); a function is asked per call. */
+  readonly delayMs?: number | (() => number);
   /** Default: forward unchanged (after delayMs). */
   readonly action?: FaultAction;
   /** Only calls whose decoded request this accepts (default: all). */

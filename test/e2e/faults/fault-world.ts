@@ -51,7 +51,7 @@ export interface FaultEnv {
   readonly direct: CsiAdmin;
   sidecar: SidecarProcess;
   readonly sidecars: SidecarProcess[];
-  startSidecar(args?: readonly string[], env?: Readonly<Record<string, string>>): SidecarProcess;
+  startSidecar(args?: readonly string[], env?: Readonly<Record<string, string>>, kubeconfig?: string): SidecarProcess;
   /** Every snapshot the driver holds, asked on its own socket. */
   backend(): Promise<readonly CsiSnapshot[]>;
   fixture(opts?: { deletionPolicy?: 'Delete' | 'Retain'; classParameters?: Record<string, string>; namespace?: string }): Promise<SnapshotFixture>;
@@ -79,10 +79,10 @@ export async function setupFaults(suite: string, opts: FaultEnvOptions = {}): Pr
   const direct = CsiAdmin.open({ endpoint: hostpath.endpoint, csiProto: world.csiProto });
   const sidecars: SidecarProcess[] = [];
   let seq = 0;
-  const launch = (args: readonly string[] = opts.sidecarArgs ?? FAULT_FLAGS, env: Readonly<Record<string, string>> = {}): SidecarProcess => {
+  const launch = (args: readonly string[] = opts.sidecarArgs ?? FAULT_FLAGS, env: Readonly<Record<string, string>> = {}, kubeconfig = world.kubeconfig): SidecarProcess => {
     seq += 1;
     const s = startSidecar({
-      kubeconfig: world.kubeconfig,
+      kubeconfig,
       csiAddress: proxy.endpoint,
       dir,
       name: `sidecar-${seq}`,
@@ -102,8 +102,8 @@ export async function setupFaults(suite: string, opts: FaultEnvOptions = {}): Pr
     direct,
     sidecars,
     sidecar: undefined as unknown as SidecarProcess,
-    startSidecar(args, e) {
-      env.sidecar = launch(args, e);
+    startSidecar(args, e, kubeconfig) {
+      env.sidecar = launch(args, e, kubeconfig);
       return env.sidecar;
     },
     backend: () => direct.listSnapshots({}, signal()),
