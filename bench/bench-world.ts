@@ -1,5 +1,6 @@
 // A fresh, minimal world per bench run: etcd, kube-apiserver (with the audit log), the upstream
-// snapshot CRDs and one CSI mock driver. Unlike test/world/world.ts it starts NO snapshot-controller:
+// snapshot CRDs and one csi-driver-host-path driver (the driver upstream's CI uses; its state dir
+// is in the run dir). Unlike test/world/world.ts it starts NO snapshot-controller:
 // the bench plays the controller's part itself (it creates contents, finalizers and deletions), and
 // a controller would react to contents whose VolumeSnapshot does not exist.
 import fs from 'node:fs';
@@ -17,7 +18,9 @@ import { crdDir as defaultCrdDir } from '../test/world/manifest.js';
 import type { Manifest } from '../test/world/manifest.js';
 import { createPki } from '../test/world/pki.js';
 
-export const BENCH_DRIVER = 'mock.csi.bench';
+export const BENCH_DRIVER = 'hostpath.csi.bench';
+/** Recorded with every workload result: which driver the figures were measured against. */
+export const BENCH_DRIVER_LABEL = 'csi-driver-host-path v1.18.0 (hostpathplugin)';
 
 export interface BenchWorld {
   readonly runDir: string;
@@ -27,7 +30,7 @@ export interface BenchWorld {
   readonly driverName: string;
   /** `unix:///…sock` */
   readonly csiEndpoint: string;
-  /** The mock driver's log: one `gRPCCall:` line per CSI call it served. */
+  /** The driver's log: one `GRPC call:` line per CSI call it served (--v=4). */
   readonly driverLog: string;
   readonly csiProto: string;
   readonly apiserverPid: number;
@@ -80,7 +83,9 @@ export async function startBenchWorld(opts: StartBenchWorldOptions): Promise<Ben
     const client = await KubeRest.fromKubeconfig({ kubeconfig: api.kubeconfig, userAgent: 'csi-bench/launcher' });
     await installCrds({ client, crdDir: defaultCrdDir(), signal });
     driver = await startCsiDriver({
-      binary: manifest.binaries['csi-mock-driver'],
+      kind: 'hostpath',
+      binary: manifest.binaries.hostpathplugin,
+      stateDir: path.join(runDir, 'hostpath-state'),
       driverName: BENCH_DRIVER,
       socketDir,
       logDir,

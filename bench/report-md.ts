@@ -40,8 +40,31 @@ function csiMethods(side: SideSummary): string {
   return Object.entries(run.csi.by_method).map(([k, v]) => `${k.split('/').pop()} ×${v}`).join(', ') || 'none';
 }
 
+/** Results recorded before the driver was: they all ran on the mock. */
+export const DRIVER_BEFORE_RECORDING = 'Kubernetes e2e CSI mock (not recorded; every run before 2026-12-06 used it)';
+
+function driverOf(w: WorkloadResult): string {
+  return w.csi_driver ?? DRIVER_BEFORE_RECORDING;
+}
+
+/** "driver A: W1 N=50, W4 N=200; driver B: …" */
+function driversLine(workloads: readonly WorkloadResult[]): string {
+  const by = new Map<string, string[]>();
+  for (const w of workloads) by.set(driverOf(w), [...(by.get(driverOf(w)) ?? []), `${w.name} N=${w.n}`]);
+  return [...by.entries()].map(([d, ws]) => `${d}: ${ws.join(', ')}`).join('; ');
+}
+
 function workloadTable(w: WorkloadResult): string {
-  const lines = [`### ${w.name}, N=${w.n}`, '', w.description + '.', '', `Flags (both sidecars): \`${w.flags.join(' ')}\``, ''];
+  const lines = [
+    `### ${w.name}, N=${w.n}`,
+    '',
+    w.description + '.',
+    '',
+    `Flags (both sidecars): \`${w.flags.join(' ')}\``,
+    '',
+    `CSI driver (both sidecars): ${driverOf(w)}`,
+    '',
+  ];
   lines.push('| metric (median) | ours | upstream | ours / upstream |', '|---|---:|---:|---:|');
   for (const row of ROWS) {
     const o = w.ours[row.field];
@@ -77,10 +100,13 @@ export function renderReport(opts: { readonly result: BenchResult; readonly resu
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, ${m.kernel}; Node ${m.node}; upstream built with ${m.go ?? 'go (unknown)'}; ` +
       `kube-apiserver ${m.k8s}; load average at start ${m.loadavgStart.join(' / ')}${m.loadavgEnd ? `, at end ${m.loadavgEnd.join(' / ')}` : ''}.`,
     '',
-    'Each run: etcd + kube-apiserver (audit log) + the upstream CRDs + the Kubernetes e2e CSI mock driver (every snapshot ready at once), ' +
+    'Each run: etcd + kube-apiserver (audit log) + the upstream CRDs + one CSI driver, ' +
       'no snapshot-controller (the bench writes contents, finalizers and deletions itself), then ONE sidecar. Times are taken from the ' +
       "bench's own watch; CPU and memory from /proc of the sidecar; API requests from the audit log by user agent; CSI calls from the " +
       "driver's own call log.",
+    '',
+    `CSI driver per workload: ${driversLine(r.workloads)}. csi-driver-host-path cuts every snapshot as a tar file of the volume ` +
+      'directory under one driver-wide lock (ready at once); the mock kept snapshots in memory.',
     '',
     '## Targets',
     '',

@@ -41,9 +41,9 @@ export interface RunMeasurement {
   readonly backend_snapshots: number;
   readonly backend_expected: number;
   /**
-   * W4: of the deleted contents' snapshots, how many the driver still LISTS. Informational: the
-   * mock's concurrent DeleteSnapshot can drop the wrong entry, so backend_snapshots (ids never
-   * acknowledged by DeleteSnapshot) is the sidecar's figure.
+   * W4: of the deleted contents' snapshots, how many the driver still LISTS. With the mock this was
+   * informational (its concurrent DeleteSnapshot could drop the wrong entry, so backend_snapshots,
+   * ids never acknowledged by DeleteSnapshot, was the sidecar's figure); on hostpath both agree.
    */
   readonly backend_listed?: number;
   /** Per-content create → ready (W1, W2, W3's new content). */
@@ -85,6 +85,11 @@ export type SideSummary = Partial<Record<SummaryField, number>> & {
 
 export interface WorkloadResult {
   readonly name: WorkloadName;
+  /**
+   * The CSI driver both sidecars ran against. Absent in results from before it was recorded: those
+   * (up to 2026-11-23) ran on the Kubernetes e2e CSI mock.
+   */
+  readonly csi_driver?: string;
   readonly n: number;
   readonly flags: readonly string[];
   readonly description: string;

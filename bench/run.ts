@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readManifest } from '../test/world/manifest.js';
 import { BenchError } from './bench-error.js';
+import { BENCH_DRIVER_LABEL } from './bench-world.js';
 import { parseBenchArgs } from './bench-options.js';
 import type { BenchOptions } from './bench-options.js';
 import { renderChart } from './chart-svg.js';
@@ -119,7 +120,7 @@ export async function runBench(opts: BenchOptions & { readonly command: string; 
         }
       }
     }
-    workloads.push(summarizeWorkload(spec, runs));
+    workloads.push({ ...summarizeWorkload(spec, runs), csi_driver: BENCH_DRIVER_LABEL });
   }
 
   const prior = opts.replaceIn ? (JSON.parse(fs.readFileSync(opts.replaceIn, 'utf8')) as BenchResult) : undefined;

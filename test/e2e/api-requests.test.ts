@@ -1,6 +1,6 @@
 // API requests per snapshot, counted by the real kube-apiserver's audit log (every request at
 // Metadata level), ours next to the upstream csi-snapshotter v8.6.0 built from Go modules, each on
-// its own CSI driver in the same world. Only requests naming the snapshot's content are counted
+// its own csi-driver-host-path driver in the same world. Only requests naming the snapshot's content are counted
 // (list/watch are shared by all objects and reported apart).
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import fs from 'node:fs';
@@ -9,7 +9,6 @@ import path from 'node:path';
 import { startCsiDriver, type CsiDriver } from '../world/csi-driver.js';
 import { createSnapshotFixture, type SnapshotFixture } from '../world/fixtures.js';
 import { CsiAdmin } from '../world/csi-admin.js';
-import { readManifest } from '../world/manifest.js';
 import { SNAP, eventually, setupE2E, signal, waitForGone, waitForReadyContent, type E2E } from './e2e-harness.js';
 
 interface AuditEvent {
@@ -38,7 +37,7 @@ const upstreamDriverName = 'upstream.e2e.csi.test';
 
 beforeAll(async () => {
   e2e = await setupE2E('apireq');
-  upstreamDriver = await startCsiDriver({ binary: readManifest().binaries['csi-mock-driver'], driverName: upstreamDriverName, socketDir: e2e.dir, logDir: e2e.dir, csiProto: e2e.world.csiProto });
+  upstreamDriver = await startCsiDriver({ kind: 'hostpath', binary: e2e.world.hostpathPlugin, driverName: upstreamDriverName, socketDir: e2e.dir, logDir: e2e.dir, csiProto: e2e.world.csiProto });
   upstreamCsi = CsiAdmin.open({ endpoint: upstreamDriver.endpoint, csiProto: e2e.world.csiProto });
   const log = fs.openSync(path.join(e2e.dir, 'upstream.log'), 'a');
   upstream = spawn(e2e.world.upstreamSnapshotter, [`--kubeconfig=${e2e.world.kubeconfig}`, `--csi-address=${upstreamDriver.endpoint}`, '--v=4'], { stdio: ['ignore', log, log] });

@@ -1,6 +1,7 @@
 // Keeps the benchmark harness working: runs `bench/run.ts --quick` (W1 and W4 at N=10, one
 // repetition, both sidecars, each on its own fresh world) in-process and checks the results file's
-// shape and the backend counts. No timing assertions: speed targets live in the bench's report.
+// shape, the driver it ran on (csi-driver-host-path) and the backend counts. No timing
+// assertions: speed targets live in the bench's report.
 // Needs `npm run build` (our sidecar) and the test world's cached binaries (test/world/build.sh);
 // it does not use the shared TESTWORLD world.
 import fs from 'node:fs';
@@ -43,6 +44,9 @@ describe('bench --quick', () => {
           const expected = w.name === 'W1' ? w.n : 0;
           expect(w.ours.backend_snapshots).toBe(expected);
           expect(w.upstream.backend_snapshots).toBe(expected);
+          // Measured on csi-driver-host-path, and recorded so: the driver's ListSnapshots agrees with its call log.
+          expect(w.csi_driver).toBe('csi-driver-host-path v1.18.0 (hostpathplugin)');
+          if (w.name === 'W4') for (const r of [...w.ours.runs, ...w.upstream.runs]) expect(r.backend_listed).toBe(0);
         }
         expect(result.targets.find((t) => t.id === 'W1-time')?.status).not.toBe('not-run');
         expect(out.chartFile && fs.readFileSync(out.chartFile, 'utf8')).toMatch(/^<svg/);

@@ -1,13 +1,13 @@
 // Shared set-up of the single-snapshot e2e suites: the running test world (TESTWORLD), a CSI
-// driver of this suite's own (its own driver name, so suites never share contents), OUR sidecar as
-// a real process, and clients to look at the API and the driver's state.
+// driver of this suite's own (csi-driver-host-path, with its own driver name and state dir, so
+// suites never share contents), OUR sidecar as a real process, and clients to look at the API and
+// the driver's state (its own ListSnapshots and its snapshot files).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CsiAdmin } from '../world/csi-admin.js';
-import { startCsiDriver, type CsiDriver } from '../world/csi-driver.js';
+import { hostpathSnapshotFiles, startCsiDriver, type CsiDriver } from '../world/csi-driver.js';
 import { KubeRest, KubeRequestError } from '../world/kube-rest.js';
-import { readManifest } from '../world/manifest.js';
 import { loadWorld, type WorldJson } from '../support/world-handle.js';
 import { eventually, startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
 
@@ -25,9 +25,15 @@ export interface E2E {
   driver: CsiDriver;
   sidecar: SidecarProcess;
   startSidecar(args?: readonly string[]): SidecarProcess;
-  startDriver(): Promise<CsiDriver>;
-  /** Backend snapshot ids (the mock pre-seeds ids 1–3; they are excluded). */
+  /**
+   * Stops the driver (SIGKILL with kill: a crash) and starts it again on the same socket and state
+   * dir: every volume and snapshot it had is still there.
+   */
+  restartDriver(opts?: { readonly kill?: boolean }): Promise<CsiDriver>;
+  /** Backend snapshot ids, from the driver's own ListSnapshots. */
   backendSnapshots(): Promise<readonly string[]>;
+  /** Snapshot ids that have a `<id>.snap` file in the driver's state dir. */
+  backendSnapshotFiles(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -35,13 +41,21 @@ const signal = (): AbortSignal => AbortSignal.timeout(30_000);
 
 export async function setupE2E(suite: string, sidecarArgs: readonly string[] = FAST_FLAGS): Promise<E2E> {
   const world = loadWorld();
-  const manifest = readManifest();
   const kube = await KubeRest.fromKubeconfig({ kubeconfig: world.kubeconfig, userAgent: `e2e-${suite}` });
   const driverName = `${suite}.e2e.csi.test`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-${suite.slice(0, 8)}-`));
-  const startDriver = async (): Promise<CsiDriver> =>
-    startCsiDriver({ binary: manifest.binaries['csi-mock-driver'], driverName, socketDir: dir, logDir: dir, csiProto: world.csiProto });
-  let driver = await startDriver();
+  if (typeof world.hostpathPlugin !== 'string') {
+    throw new Error(`${world.runDir}/world.json has no hostpathPlugin: restart the world with this checkout's test/world (make world)`);
+  }
+  let driver = await startCsiDriver({
+    kind: 'hostpath',
+    binary: world.hostpathPlugin,
+    driverName,
+    socketDir: dir,
+    logDir: dir,
+    stateDir: path.join(dir, 'hostpath-state'),
+    csiProto: world.csiProto,
+  });
   let sidecarSeq = 0;
   const launch = (args: readonly string[] = sidecarArgs): SidecarProcess =>
     startSidecar({
@@ -60,15 +74,18 @@ export async function setupE2E(suite: string, sidecarArgs: readonly string[] = F
     driver,
     sidecar: launch(),
     startSidecar: launch,
-    async startDriver() {
-      driver = await startDriver();
+    async restartDriver(opts = {}) {
+      driver = await e2e.driver.restart(opts);
       e2e.driver = driver;
+      e2e.csi.close();
       e2e.csi = CsiAdmin.open({ endpoint: driver.endpoint, csiProto: world.csiProto });
       return driver;
     },
     async backendSnapshots() {
-      const all = await e2e.csi.listSnapshots({}, signal());
-      return all.map((s) => s.snapshot_id).filter((id) => !['1', '2', '3'].includes(id));
+      return (await e2e.csi.listSnapshots({}, signal())).map((s) => s.snapshot_id);
+    },
+    backendSnapshotFiles() {
+      return hostpathSnapshotFiles(path.join(dir, 'hostpath-state'));
     },
     async close() {
       await e2e.sidecar.stop(5_000);
@@ -129,12 +146,18 @@ export async function waitForGone(e2e: E2E, apiPath: string, timeoutMs = 60_000)
   );
 }
 
-/** A content created directly through the API (no VolumeSnapshot), bound to a made-up VolumeSnapshot UID. */
+/**
+ * A content created directly through the API (no VolumeSnapshot), bound to a made-up VolumeSnapshot
+ * UID. Without a handle it gets a fresh 1 MiB volume on the driver (hostpath snapshots only volumes
+ * it has).
+ */
 export async function createDirectContent(
   e2e: E2E,
   opts: { name: string; volumeHandle?: string; snapshotHandle?: string; className?: string; uid?: string; policy?: 'Delete' | 'Retain'; annotations?: Record<string, string> },
 ): Promise<Content> {
-  const source = opts.snapshotHandle !== undefined ? { snapshotHandle: opts.snapshotHandle } : { volumeHandle: opts.volumeHandle ?? 'vol-direct' };
+  const volumeHandle = async (): Promise<string> =>
+    opts.volumeHandle ?? (await e2e.csi.createVolume({ name: `direct-${opts.name}`, capacityBytes: 1024 * 1024 }, signal())).volume_id;
+  const source = opts.snapshotHandle !== undefined ? { snapshotHandle: opts.snapshotHandle } : { volumeHandle: await volumeHandle() };
   return (await e2e.kube.create(
     `${SNAP}/volumesnapshotcontents`,
     {

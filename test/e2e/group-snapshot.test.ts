@@ -1,44 +1,51 @@
 // VolumeGroupSnapshots end to end: the real kube-apiserver with the upstream CRDs, the real upstream
 // snapshot-controller (CSIVolumeGroupSnapshot on), OUR sidecar as a process (group support on by
-// its default gate), and a CSI driver.
-//
-// The driver is ScriptedCsiDriver, a scripted grpc-js driver in this process, and not a real one:
-// no group-capable CSI driver can be built from the registries available here. The only real
-// driver the world builds (Kubernetes' e2e CSI mock) has no GroupController, and
-// csi-driver-host-path (which has one) is refused by the Go module proxy. The scripted driver
-// speaks the real CSI gRPC wire (our proto), so everything from the socket up is real.
+// its default gate), and a CSI driver:
+//  - csi-driver-host-path v1.18.0 with its real GroupController for the whole flow (ready, members
+//    with restoreSize and the group handle, deletion of every member snapshot on the backend).
+//    What the driver did is read from the driver itself: its GetVolumeGroupSnapshot and
+//    ListSnapshots, its snapshot files, and the gRPC calls its log records.
+//  - ScriptedCsiDriver (a grpc-js driver in this process, speaking the official csi.proto) only for
+//    what hostpath cannot produce: a group that is not ready yet (hostpath's are ready at once)
+//    and a driver error on CreateVolumeGroupSnapshot.
 //
 // Needs a running world: `make world RUN_DIR=<dir>` and TESTWORLD=<dir>/world.json; `npm run build`.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Snapshot } from '../../src/gen/csi/v1/Snapshot.js';
 import type { VolumeGroupSnapshot as CsiGroup } from '../../src/gen/csi/v1/VolumeGroupSnapshot.js';
-import { ScriptedCsiDriver } from '../support/scripted-csi-driver.js';
+import { csiError, ScriptedCsiDriver } from '../support/scripted-csi-driver.js';
 import { eventually, startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
 import { loadWorld, type WorldJson } from '../support/world-handle.js';
-import { createNamespace, RUN_LABEL } from '../world/fixtures.js';
-import { KubeRequestError, KubeRest } from '../world/kube-rest.js';
+import { CsiAdmin } from '../world/csi-admin.js';
+import { hostpathCalls, hostpathSnapshotFiles, startCsiDriver, type CsiDriver } from '../world/csi-driver.js';
+import {
+  createGroupFixture,
+  deleteGroupFixture,
+  GROUP_API as GROUP,
+  groupContentName,
+  groupSnapshotCsiName,
+  groupSnapshotPath,
+  isGone,
+  SNAP_API as SNAP,
+  type GroupFixture,
+  type GroupMeta as Meta,
+  type VolumeGroupSnapshot as Vgs,
+} from '../world/group-fixtures.js';
+import { KubeRest } from '../world/kube-rest.js';
 
-const SNAP = '/apis/snapshot.storage.k8s.io/v1';
-const GROUP = '/apis/groupsnapshot.storage.k8s.io/v1';
 const MEMBER_ANNOTATION = 'groupsnapshot.storage.k8s.io/volumeGroupSnapshotHandle';
+const BEING_CREATED = 'groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-being-created';
 /** Volumes whose handle starts with this are cut slowly by the scripted driver. */
 const SLOW = 'slow-';
+/** Volumes whose handle starts with this make the scripted driver fail the first two creates. */
+const FLAKY = 'flaky-';
 const SLOW_NOT_READY_MS = 6_000;
+const SIDECAR_ARGS = ['--v=4', '--worker-threads=2', '--poll-interval-start=1s', '--poll-interval-max=4s', '--retry-interval-start=500ms', '--retry-interval-max=2s'];
 
-interface Meta {
-  readonly name: string;
-  readonly uid: string;
-  readonly annotations?: Readonly<Record<string, string>>;
-  readonly ownerReferences?: readonly { readonly kind: string; readonly name: string }[];
-}
-interface Vgs {
-  readonly metadata: Meta;
-  readonly status?: { readonly readyToUse?: boolean; readonly boundVolumeGroupSnapshotContentName?: string; readonly error?: { readonly message?: string } };
-}
 interface Vgsc {
   readonly metadata: Meta;
   readonly spec: { readonly source: { readonly volumeHandles?: readonly string[] } };
@@ -46,17 +53,20 @@ interface Vgsc {
     readonly volumeGroupSnapshotHandle?: string;
     readonly readyToUse?: boolean;
     readonly creationTime?: string;
-    readonly volumeSnapshotInfoList?: readonly { readonly volumeHandle?: string; readonly snapshotHandle?: string; readonly readyToUse?: boolean }[];
+    readonly error?: { readonly message?: string };
+    readonly volumeSnapshotInfoList?: readonly { readonly volumeHandle?: string; readonly snapshotHandle?: string; readonly readyToUse?: boolean; readonly restoreSize?: number }[];
   };
 }
 interface Vs {
   readonly metadata: Meta;
-  readonly status?: { readonly readyToUse?: boolean; readonly boundVolumeSnapshotContentName?: string };
+  readonly status?: { readonly readyToUse?: boolean; readonly boundVolumeSnapshotContentName?: string; readonly restoreSize?: string; readonly volumeGroupSnapshotName?: string };
 }
 interface Vsc {
   readonly metadata: Meta;
-  readonly status?: { readonly snapshotHandle?: string; readonly volumeGroupSnapshotHandle?: string; readonly readyToUse?: boolean };
+  readonly status?: { readonly snapshotHandle?: string; readonly volumeGroupSnapshotHandle?: string; readonly readyToUse?: boolean; readonly restoreSize?: number };
 }
+
+const sorted = (xs: readonly (string | undefined)[] | undefined): (string | undefined)[] => [...(xs ?? [])].sort();
 
 /** The scripted driver's GroupController: in-memory groups, idempotent by name; SLOW volumes not ready for a while. */
 function scriptGroups(driver: ScriptedCsiDriver): { readonly createdAt: Map<string, number[]> } {
@@ -72,6 +82,9 @@ function scriptGroups(driver: ScriptedCsiDriver): { readonly createdAt: Map<stri
       createdAt.set(request.name, times);
       const started = firstCall.get(request.name) ?? Date.now();
       firstCall.set(request.name, started);
+      if (request.source_volume_ids.some((v) => v.startsWith(FLAKY)) && times.length <= 2) {
+        throw csiError(grpc.status.INTERNAL, `scripted failure ${times.length} of 2 for ${request.name}`);
+      }
       const slow = request.source_volume_ids.some((v) => v.startsWith(SLOW));
       const ready = !slow || Date.now() - started >= SLOW_NOT_READY_MS;
       const existing = driver.groupSnapshots.get(request.name);
@@ -102,118 +115,156 @@ function scriptGroups(driver: ScriptedCsiDriver): { readonly createdAt: Map<stri
   return { createdAt };
 }
 
-interface GroupFixture {
-  readonly namespace: string;
-  readonly volumeHandles: readonly string[];
-  readonly pvNames: readonly string[];
-  readonly pvcNames: readonly string[];
-  readonly className: string;
-  readonly vgs: Vgs;
-}
 
-/** Two pre-bound PV/PVC pairs labelled for the selector, a group class, and the VolumeGroupSnapshot. */
-async function createGroupFixture(kube: KubeRest, opts: { readonly driverName: string; readonly handlePrefix: string; readonly signal: AbortSignal }): Promise<GroupFixture> {
-  const { signal } = opts;
-  const id = randomBytes(4).toString('hex');
-  const namespace = `tw-grp-${id}`;
-  const labels = { [RUN_LABEL]: 'true' };
-  const selector = { 'app.testworld/group': `g-${id}` };
-  await createNamespace(kube, namespace, signal);
-  const volumeHandles = ['a', 'b'].map((x) => `${opts.handlePrefix}vol-${x}-${id}`);
-  const pvNames = ['a', 'b'].map((x) => `tw-gpv-${x}-${id}`);
-  const pvcNames = ['a', 'b'].map((x) => `tw-gpvc-${x}-${id}`);
-  for (let i = 0; i < 2; i++) {
-    const pvc = (await kube.create(
-      `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
-      {
-        metadata: { name: pvcNames[i], labels: { ...labels, ...selector } },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } }, storageClassName: '', volumeName: pvNames[i], volumeMode: 'Filesystem' },
-      },
-      signal,
-    )) as { readonly metadata: Meta };
-    await kube.create(
-      '/api/v1/persistentvolumes',
-      {
-        metadata: { name: pvNames[i], labels },
-        spec: {
-          capacity: { storage: '1Mi' },
-          accessModes: ['ReadWriteOnce'],
-          persistentVolumeReclaimPolicy: 'Retain',
-          storageClassName: '',
-          volumeMode: 'Filesystem',
-          // The snapshot-controller takes the driver from the PV and finds members' PVs by this pair.
-          csi: { driver: opts.driverName, volumeHandle: volumeHandles[i] },
-          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: pvcNames[i], uid: pvc.metadata.uid },
-        },
-      },
-      signal,
-    );
-    // No PV controller runs: we play its part.
-    await kube.mergePatch(`/api/v1/persistentvolumes/${pvNames[i]}/status`, { status: { phase: 'Bound' } }, signal);
-    await kube.mergePatch(
-      `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${pvcNames[i]}/status`,
-      { status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Mi' } } },
-      signal,
-    );
-  }
-  const className = `tw-gclass-${id}`;
-  await kube.create(
-    `${GROUP}/volumegroupsnapshotclasses`,
-    { apiVersion: 'groupsnapshot.storage.k8s.io/v1', kind: 'VolumeGroupSnapshotClass', metadata: { name: className, labels }, driver: opts.driverName, deletionPolicy: 'Delete' },
-    signal,
-  );
-  const vgs = (await kube.create(
-    `${GROUP}/namespaces/${namespace}/volumegroupsnapshots`,
-    {
-      apiVersion: 'groupsnapshot.storage.k8s.io/v1',
-      kind: 'VolumeGroupSnapshot',
-      metadata: { name: `tw-vgs-${id}`, labels },
-      spec: { volumeGroupSnapshotClassName: className, source: { selector: { matchLabels: selector } } },
+async function waitReady(kube: KubeRest, f: GroupFixture, diagnostics: () => string): Promise<Vgs> {
+  return eventually(
+    `VolumeGroupSnapshot ${f.vgs.metadata.name} ready`,
+    async () => {
+      const vgs = (await kube.get(groupSnapshotPath(f), AbortSignal.timeout(5_000))) as Vgs;
+      return vgs.status?.readyToUse === true ? vgs : undefined;
     },
-    signal,
-  )) as Vgs;
-  return { namespace, volumeHandles, pvNames, pvcNames, className, vgs };
+    { timeoutMs: 60_000, intervalMs: 250, onTimeout: diagnostics },
+  );
 }
 
-async function forceDelete(kube: KubeRest, p: string, signal: AbortSignal): Promise<void> {
-  for (const op of [() => kube.mergePatch(p, { metadata: { finalizers: null } }, signal), () => kube.delete(p, signal)]) {
-    try {
-      await op();
-    } catch (err) {
-      if (!(err instanceof KubeRequestError && err.status === 404)) throw err;
-    }
-  }
+async function waitGroupSupport(sidecar: SidecarProcess, diagnostics: () => string): Promise<void> {
+  await eventually(
+    'our sidecar enabling group snapshots',
+    async () => (sidecar.log().split('\n').some((l) => l.includes('VolumeGroupSnapshot support') && l.includes('enabled')) ? true : undefined),
+    { timeoutMs: 30_000, onTimeout: diagnostics },
+  );
 }
 
-async function gone(kube: KubeRest, p: string, signal: AbortSignal): Promise<true | undefined> {
-  try {
-    await kube.get(p, signal);
-    return undefined;
-  } catch (err) {
-    if (err instanceof KubeRequestError && err.status === 404) return true;
-    throw err;
-  }
+async function memberSnapshots(kube: KubeRest, f: GroupFixture): Promise<Vs[]> {
+  const list = (await kube.get(`${SNAP}/namespaces/${f.namespace}/volumesnapshots`, AbortSignal.timeout(5_000))) as { items: Vs[] };
+  return list.items.filter((s) => s.metadata.ownerReferences?.some((o) => o.kind === 'VolumeGroupSnapshot' && o.name === f.vgs.metadata.name));
 }
 
-async function deleteGroupFixture(kube: KubeRest, f: GroupFixture, signal: AbortSignal): Promise<void> {
-  const members = (await kube.get(`${SNAP}/namespaces/${f.namespace}/volumesnapshots`, signal)) as { items: Vs[] };
-  for (const vs of members.items) {
-    await forceDelete(kube, `${SNAP}/namespaces/${f.namespace}/volumesnapshots/${vs.metadata.name}`, signal);
-    if (vs.status?.boundVolumeSnapshotContentName) await forceDelete(kube, `${SNAP}/volumesnapshotcontents/${vs.status.boundVolumeSnapshotContentName}`, signal);
-  }
-  const vgsPath = `${GROUP}/namespaces/${f.namespace}/volumegroupsnapshots/${f.vgs.metadata.name}`;
-  const vgs = (await kube.get(vgsPath, signal).catch(() => undefined)) as Vgs | undefined;
-  await forceDelete(kube, vgsPath, signal);
-  const contentName = vgs?.status?.boundVolumeGroupSnapshotContentName;
-  if (contentName) await forceDelete(kube, `${GROUP}/volumegroupsnapshotcontents/${contentName}`, signal);
-  await forceDelete(kube, `${GROUP}/volumegroupsnapshotclasses/${f.className}`, signal);
-  for (let i = 0; i < 2; i++) {
-    await forceDelete(kube, `/api/v1/namespaces/${f.namespace}/persistentvolumeclaims/${f.pvcNames[i]}`, signal);
-    await forceDelete(kube, `/api/v1/persistentvolumes/${f.pvNames[i]}`, signal);
-  }
-}
+describe("VolumeGroupSnapshot through our sidecar and csi-driver-host-path's GroupController", () => {
+  let world: WorldJson;
+  let kube: KubeRest;
+  let dir: string;
+  let driver: CsiDriver;
+  let csi: CsiAdmin;
+  let sidecar: SidecarProcess | undefined;
+  let driverName: string;
+  const fixtures: GroupFixture[] = [];
+  const diagnostics = (): string => `sidecar log tail:\n${(sidecar?.log() ?? '').split('\n').slice(-40).join('\n')}`;
+  const calls = (method: string): number => hostpathCalls(driver).filter((m) => m === method).length;
 
-describe('VolumeGroupSnapshot through our sidecar and a scripted GroupController driver', () => {
+  beforeAll(async () => {
+    world = loadWorld();
+    kube = await KubeRest.fromKubeconfig({ kubeconfig: world.kubeconfig, userAgent: 'testworld-e2e/group-snapshot' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgh-'));
+    driverName = `grp-${path.basename(dir).slice(4).toLowerCase()}.hostpath.testworld`;
+    driver = await startCsiDriver({ kind: 'hostpath', binary: world.hostpathPlugin, driverName, socketDir: dir, logDir: dir, csiProto: world.csiProto });
+    csi = CsiAdmin.open({ endpoint: driver.endpoint, csiProto: world.csiProto });
+    // No --feature-gates: group support is on by default.
+    sidecar = startSidecar({ kubeconfig: world.kubeconfig, csiAddress: driver.endpoint, dir, args: SIDECAR_ARGS });
+    await waitGroupSupport(sidecar, diagnostics);
+  });
+
+  afterAll(async () => {
+    const signal = AbortSignal.timeout(30_000);
+    for (const f of fixtures) await deleteGroupFixture(kube, f, signal);
+    await sidecar?.stop();
+    csi?.close();
+    await driver?.process.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('a group of two labelled PVCs of 1 MiB', () => {
+    let f: GroupFixture;
+    let content: Vgsc;
+    let groupId: string;
+    let memberIds: string[];
+
+    beforeAll(async () => {
+      f = await createGroupFixture({ kube, csi, driverName, signal: AbortSignal.timeout(30_000) });
+      fixtures.push(f);
+      const vgs = await waitReady(kube, f, diagnostics);
+      // Ready is written first, the being-created annotation removed right after in the same pass.
+      content = await eventually('the group content with its being-created annotation removed', async () => {
+        const c = (await kube.get(`${GROUP}/volumegroupsnapshotcontents/${vgs.status?.boundVolumeGroupSnapshotContentName}`, AbortSignal.timeout(5_000))) as Vgsc;
+        return c.metadata.annotations?.[BEING_CREATED] === undefined ? c : undefined;
+      });
+      groupId = content.status?.volumeGroupSnapshotHandle ?? '';
+      memberIds = (content.status?.volumeSnapshotInfoList ?? []).map((i) => i.snapshotHandle ?? '');
+    });
+
+    test('becomes ready: one CreateVolumeGroupSnapshot of both volumes on the driver, whose group and snapshots the content status records', async () => {
+      expect(content.metadata.name).toBe(groupContentName(f));
+      expect(calls('GroupController/CreateVolumeGroupSnapshot')).toBe(1);
+      expect(sorted(content.spec.source.volumeHandles)).toEqual(sorted(f.volumeHandles));
+      expect(content.status?.readyToUse).toBe(true);
+      expect(content.status?.creationTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      // The driver's own record of the group: the same id, the same two snapshots, of our volumes.
+      const onDriver = await csi.getVolumeGroupSnapshot(groupId, memberIds, AbortSignal.timeout(10_000));
+      expect(onDriver.ready_to_use).toBe(true);
+      expect(sorted(onDriver.snapshots.map((s) => s.snapshot_id))).toEqual(sorted(memberIds));
+      expect(sorted(onDriver.snapshots.map((s) => s.source_volume_id))).toEqual(sorted(f.volumeHandles));
+      expect(sorted(content.status?.volumeSnapshotInfoList?.map((i) => i.volumeHandle))).toEqual(sorted(f.volumeHandles));
+      const listed = (await csi.listSnapshots({}, AbortSignal.timeout(10_000))).filter((s) => s.group_snapshot_id === groupId);
+      expect(sorted(listed.map((s) => s.snapshot_id))).toEqual(sorted(memberIds));
+      expect(listed.map((s) => s.size_bytes)).toEqual(['1048576', '1048576']);
+      const files = hostpathSnapshotFiles(driver.stateDir ?? '');
+      expect(memberIds.filter((id) => !files.includes(id))).toEqual([]);
+    });
+
+    test('its member VolumeSnapshots become ready with restoreSize and the group handle; no member is CreateSnapshot-ed', async () => {
+      const members = await eventually(
+        'two ready member VolumeSnapshots',
+        async () => {
+          const own = await memberSnapshots(kube, f);
+          return own.length === 2 && own.every((s) => s.status?.readyToUse === true) ? own : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, onTimeout: diagnostics },
+      );
+      for (const m of members) {
+        expect(m.status?.restoreSize).toBe('1Mi');
+        expect(m.status?.volumeGroupSnapshotName).toBe(f.vgs.metadata.name);
+      }
+      const contents = await Promise.all(members.map((m) => kube.get(`${SNAP}/volumesnapshotcontents/${m.status?.boundVolumeSnapshotContentName}`, AbortSignal.timeout(5_000)) as Promise<Vsc>));
+      for (const c of contents) {
+        expect(c.metadata.annotations?.[MEMBER_ANNOTATION]).toBe(groupId);
+        expect(c.status?.volumeGroupSnapshotHandle).toBe(groupId);
+        expect(c.status?.readyToUse).toBe(true);
+        expect(c.status?.restoreSize).toBe(1048576);
+      }
+      expect(sorted(contents.map((c) => c.status?.snapshotHandle))).toEqual(sorted(memberIds));
+      expect(calls('Controller/CreateSnapshot')).toBe(0);
+    });
+
+    test('deleting it deletes the group on the driver: every member snapshot is gone from ListSnapshots and the state dir; no member is DeleteSnapshot-ed', async () => {
+      const members = await memberSnapshots(kube, f);
+      await kube.delete(groupSnapshotPath(f), AbortSignal.timeout(5_000));
+      await eventually('the VolumeGroupSnapshotContent to be gone', async () => ((await isGone(kube, `${GROUP}/volumegroupsnapshotcontents/${content.metadata.name}`, AbortSignal.timeout(5_000))) ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        onTimeout: diagnostics,
+      });
+      // Deletion progresses for the members too: their contents do not stay behind.
+      for (const m of members) {
+        const name = m.status?.boundVolumeSnapshotContentName ?? '';
+        await eventually(`member content ${name} to be gone`, async () => ((await isGone(kube, `${SNAP}/volumesnapshotcontents/${name}`, AbortSignal.timeout(5_000))) ? true : undefined), {
+          timeoutMs: 30_000,
+          intervalMs: 250,
+          onTimeout: diagnostics,
+        });
+      }
+      const left = (await csi.listSnapshots({}, AbortSignal.timeout(10_000))).map((s) => s.snapshot_id);
+      expect(memberIds.filter((id) => left.includes(id))).toEqual([]);
+      const files = hostpathSnapshotFiles(driver.stateDir ?? '');
+      expect(memberIds.filter((id) => files.includes(id))).toEqual([]);
+      await expect(csi.getVolumeGroupSnapshot(groupId, memberIds, AbortSignal.timeout(10_000))).rejects.toThrow(/NOT_FOUND|not found/i);
+      expect(calls('GroupController/DeleteVolumeGroupSnapshot')).toBe(1);
+      // hostpath refuses DeleteSnapshot of a group member (InvalidArgument); the sidecar never tries.
+      expect(calls('Controller/DeleteSnapshot')).toBe(0);
+    });
+  });
+});
+
+describe('VolumeGroupSnapshot through our sidecar and a scripted GroupController: answers hostpath cannot give', () => {
   let world: WorldJson;
   let kube: KubeRest;
   let dir: string;
@@ -223,16 +274,7 @@ describe('VolumeGroupSnapshot through our sidecar and a scripted GroupController
   let driverName: string;
   const fixtures: GroupFixture[] = [];
   const diagnostics = (): string => `sidecar log tail:\n${(sidecar?.log() ?? '').split('\n').slice(-40).join('\n')}`;
-
-  const waitReady = async (f: GroupFixture): Promise<Vgs> =>
-    eventually(
-      `VolumeGroupSnapshot ${f.vgs.metadata.name} ready`,
-      async () => {
-        const vgs = (await kube.get(`${GROUP}/namespaces/${f.namespace}/volumegroupsnapshots/${f.vgs.metadata.name}`, AbortSignal.timeout(5_000))) as Vgs;
-        return vgs.status?.readyToUse === true ? vgs : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 250, onTimeout: diagnostics },
-    );
+  const handles = (prefix: string): string[] => ['a', 'b'].map((x) => `${prefix}vol-${x}-${Math.random().toString(36).slice(2, 8)}`);
 
   beforeAll(async () => {
     world = loadWorld();
@@ -241,18 +283,8 @@ describe('VolumeGroupSnapshot through our sidecar and a scripted GroupController
     driverName = `grp-${path.basename(dir).slice(4).toLowerCase()}.csi.testworld`;
     driver = await ScriptedCsiDriver.start({ driverName });
     groups = scriptGroups(driver);
-    sidecar = startSidecar({
-      kubeconfig: world.kubeconfig,
-      csiAddress: driver.address,
-      dir,
-      // No --feature-gates: group support is on by default.
-      args: ['--v=4', '--worker-threads=2', '--poll-interval-start=1s', '--poll-interval-max=4s'],
-    });
-    await eventually(
-      'our sidecar enabling group snapshots',
-      async () => (sidecar?.log().split('\n').some((l) => l.includes('VolumeGroupSnapshot support') && l.includes('enabled')) ? true : undefined),
-      { timeoutMs: 30_000, onTimeout: diagnostics },
-    );
+    sidecar = startSidecar({ kubeconfig: world.kubeconfig, csiAddress: driver.address, dir, args: SIDECAR_ARGS });
+    await waitGroupSupport(sidecar, diagnostics);
   });
 
   afterAll(async () => {
@@ -263,79 +295,11 @@ describe('VolumeGroupSnapshot through our sidecar and a scripted GroupController
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  describe('a group of two PVCs', () => {
-    let f: GroupFixture;
-    let vgs: Vgs;
-    let content: Vgsc;
-
-    beforeAll(async () => {
-      f = await createGroupFixture(kube, { driverName, handlePrefix: '', signal: AbortSignal.timeout(30_000) });
-      fixtures.push(f);
-      vgs = await waitReady(f);
-      // Ready is written first, the being-created annotation removed right after in the same pass.
-      content = await eventually('the group content with its being-created annotation removed', async () => {
-        const c = (await kube.get(`${GROUP}/volumegroupsnapshotcontents/${vgs.status?.boundVolumeGroupSnapshotContentName}`, AbortSignal.timeout(5_000))) as Vgsc;
-        return c.metadata.annotations?.['groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-being-created'] === undefined ? c : undefined;
-      });
-    });
-
-    test('becomes ready: one CreateVolumeGroupSnapshot of both volumes, recorded in the content status', () => {
-      const name = `groupsnapshot-${f.vgs.metadata.uid}`;
-      const requests = driver.requestsTo('CreateVolumeGroupSnapshot').filter((r) => r.name === name);
-      expect(requests).toHaveLength(1);
-      expect([...(requests[0]?.source_volume_ids ?? [])].sort()).toEqual([...f.volumeHandles].sort());
-      const onDriver = driver.groupSnapshots.get(name);
-      expect(content.spec.source.volumeHandles?.slice().sort()).toEqual([...f.volumeHandles].sort());
-      expect(content.status?.volumeGroupSnapshotHandle).toBe(onDriver?.group_snapshot_id);
-      expect(content.status?.readyToUse).toBe(true);
-      expect(content.status?.creationTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      expect(content.status?.volumeSnapshotInfoList?.map((i) => i.snapshotHandle).sort()).toEqual(onDriver?.snapshots?.map((s) => s.snapshot_id).sort());
-      expect(content.metadata.annotations?.['groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-being-created']).toBeUndefined();
-    });
-
-    test('its member VolumeSnapshots become ready with their contents, which are never CreateSnapshot-ed', async () => {
-      const members = await eventually(
-        'two ready member VolumeSnapshots',
-        async () => {
-          const list = (await kube.get(`${SNAP}/namespaces/${f.namespace}/volumesnapshots`, AbortSignal.timeout(5_000))) as { items: Vs[] };
-          const own = list.items.filter((s) => s.metadata.ownerReferences?.some((o) => o.kind === 'VolumeGroupSnapshot' && o.name === f.vgs.metadata.name));
-          return own.length === 2 && own.every((s) => s.status?.readyToUse === true) ? own : undefined;
-        },
-        { timeoutMs: 30_000, intervalMs: 250, onTimeout: diagnostics },
-      );
-      const contents = await Promise.all(members.map((m) => kube.get(`${SNAP}/volumesnapshotcontents/${m.status?.boundVolumeSnapshotContentName}`, AbortSignal.timeout(5_000)) as Promise<Vsc>));
-      const groupId = content.status?.volumeGroupSnapshotHandle;
-      for (const c of contents) {
-        expect(c.metadata.annotations?.[MEMBER_ANNOTATION]).toBe(groupId);
-        expect(c.status?.volumeGroupSnapshotHandle).toBe(groupId);
-        expect(c.status?.readyToUse).toBe(true);
-      }
-      expect(contents.map((c) => c.status?.snapshotHandle).sort()).toEqual(content.status?.volumeSnapshotInfoList?.map((i) => i.snapshotHandle).sort());
-      expect(driver.requestsTo('CreateSnapshot')).toEqual([]);
-    });
-
-    test('deleting it removes the group snapshot on the driver (with its member ids) and never DeleteSnapshot-s a member', async () => {
-      const name = `groupsnapshot-${f.vgs.metadata.uid}`;
-      const groupId = content.status?.volumeGroupSnapshotHandle;
-      await kube.delete(`${GROUP}/namespaces/${f.namespace}/volumegroupsnapshots/${f.vgs.metadata.name}`, AbortSignal.timeout(5_000));
-      await eventually('the VolumeGroupSnapshotContent to be gone', () => gone(kube, `${GROUP}/volumegroupsnapshotcontents/${content.metadata.name}`, AbortSignal.timeout(5_000)), {
-        timeoutMs: 30_000,
-        intervalMs: 250,
-        onTimeout: diagnostics,
-      });
-      expect(driver.groupSnapshots.has(name)).toBe(false);
-      const deletes = driver.requestsTo('DeleteVolumeGroupSnapshot');
-      expect(deletes.map((d) => d.group_snapshot_id)).toEqual([groupId]);
-      expect([...(deletes[0]?.snapshot_ids ?? [])].sort()).toEqual(content.status?.volumeSnapshotInfoList?.map((i) => i.snapshotHandle).sort());
-      expect(driver.requestsTo('DeleteSnapshot')).toEqual([]);
-    });
-  });
-
   test('a group the driver reports not ready is polled on the poll schedule, not in a loop', async () => {
-    const f = await createGroupFixture(kube, { driverName, handlePrefix: SLOW, signal: AbortSignal.timeout(30_000) });
+    const f = await createGroupFixture({ kube, driverName, volumeHandles: handles(SLOW), signal: AbortSignal.timeout(30_000) });
     fixtures.push(f);
-    await waitReady(f);
-    const name = `groupsnapshot-${f.vgs.metadata.uid}`;
+    await waitReady(kube, f, diagnostics);
+    const name = groupSnapshotCsiName(f);
     const times = groups.createdAt.get(name) ?? [];
     // Not ready for 6 s with --poll-interval-start=1s (×1.5 per poll, ±10 %): calls at about
     // 0, 1, 2.5 and 4.75 s, then the ready one near 8 s. A sync per own write (upstream #1488)
@@ -345,5 +309,21 @@ describe('VolumeGroupSnapshot through our sidecar and a scripted GroupController
     // Ready: no further calls.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(groups.createdAt.get(name)).toHaveLength(times.length);
+  });
+
+  test('a CreateVolumeGroupSnapshot error lands in the content status, is retried, and the group becomes ready with the error cleared', async () => {
+    const f = await createGroupFixture({ kube, driverName, volumeHandles: handles(FLAKY), signal: AbortSignal.timeout(30_000) });
+    fixtures.push(f);
+    const name = groupContentName(f);
+    const failed = await eventually('status.error on the group content', async () => {
+      const c = (await kube.get(`${GROUP}/volumegroupsnapshotcontents/${name}`, AbortSignal.timeout(5_000)).catch(() => undefined)) as Vgsc | undefined;
+      return c?.status?.error?.message ? c : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, onTimeout: diagnostics });
+    expect(failed.status?.error?.message).toContain('scripted failure');
+    expect(failed.status?.readyToUse).not.toBe(true);
+    await waitReady(kube, f, diagnostics);
+    const ready = (await kube.get(`${GROUP}/volumegroupsnapshotcontents/${name}`, AbortSignal.timeout(5_000))) as Vgsc;
+    expect(ready.status?.error).toBeUndefined();
+    expect(groups.createdAt.get(groupSnapshotCsiName(f))).toHaveLength(3);
   });
 });

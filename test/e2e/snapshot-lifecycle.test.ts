@@ -1,6 +1,8 @@
 // End to end, single snapshots: a VolumeSnapshot flows through the REAL upstream snapshot-controller
-// and OUR sidecar process to a REAL CSI driver (Kubernetes' e2e CSI mock, built from Go modules)
-// and back, against a real kube-apiserver + etcd. Nothing here is faked.
+// and OUR sidecar process to a REAL CSI driver (csi-driver-host-path v1.18.0, the driver upstream's
+// CI uses: snapshots are tar files in its state dir, its state survives a restart) and back, against
+// a real kube-apiserver + etcd. Nothing here is faked. Backend counts come from the driver's own
+// ListSnapshots and its snapshot files, never from our objects.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import { createSnapshotFixture, getVolumeSnapshot, type SnapshotFixture } from '../world/fixtures.js';
@@ -39,10 +41,16 @@ describe('dynamic snapshots', () => {
       const c = await waitForReadyContent(e2e, contentOf(deleteFixture));
       return c.metadata.annotations?.['snapshot.storage.kubernetes.io/volumesnapshot-being-created'] === undefined ? c : undefined;
     });
-    expect(content.status?.snapshotHandle).toMatch(/^\d+$/);
+    const handle = content.status?.snapshotHandle ?? '';
+    expect(handle).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof content.status?.creationTime).toBe('number');
-    const onDriver = await e2e.csi.listSnapshots({ snapshotId: content.status?.snapshotHandle ?? '' }, signal());
-    expect(onDriver.map((s) => s.source_volume_id)).toEqual([deleteFixture.volume.volume_id]);
+    // The driver's size of the 1 MiB volume, carried through to the content and the VolumeSnapshot.
+    expect(content.status?.restoreSize).toBe(1048576);
+    const vs = await getVolumeSnapshot(e2e.kube, { namespace: deleteFixture.namespace, name: deleteFixture.snapshot.metadata.name }, signal());
+    expect((vs.status as { restoreSize?: string } | undefined)?.restoreSize).toBe('1Mi');
+    const onDriver = await e2e.csi.listSnapshots({ snapshotId: handle }, signal());
+    expect(onDriver.map((s) => [s.source_volume_id, s.size_bytes])).toEqual([[deleteFixture.volume.volume_id, '1048576']]);
+    expect(e2e.backendSnapshotFiles()).toContain(handle);
   });
 
   test('Delete policy: deleting the VolumeSnapshot removes the content and the backend snapshot', async () => {
@@ -52,6 +60,7 @@ describe('dynamic snapshots', () => {
     await waitForGone(e2e, `${SNAP}/volumesnapshotcontents/${contentOf(deleteFixture)}`);
     await waitForGone(e2e, vsPath(deleteFixture));
     expect(await e2e.csi.listSnapshots({ snapshotId: handle }, signal())).toEqual([]);
+    expect(e2e.backendSnapshotFiles()).not.toContain(handle);
   });
 
   test('Retain policy: deleting the VolumeSnapshot keeps the content and the backend snapshot', async () => {
@@ -157,16 +166,39 @@ describe('scale and restarts', () => {
     expect(added).toHaveLength(20);
   }, 240_000);
 
-  test('the CSI driver restarted mid-run: the sidecar writes the termination message and exits 1; restarted, it carries on', async () => {
+  test('the CSI driver killed (SIGKILL) with snapshots in flight: the sidecar exits 1 with the termination message; both restarted (driver with its state), every snapshot ends ready with exactly one backend snapshot each', async () => {
+    const before = new Set(await e2e.backendSnapshots());
+    const ns = `drvkill-${Date.now().toString(36)}`;
+    const n = 50;
+    const fixtures = await Promise.all(Array.from({ length: n }, () => fixture({ namespace: ns })));
+    const volumes = new Set(fixtures.map((f) => f.volume.volume_id));
+    // Kill the driver as soon as it holds the first snapshot of this batch: the rest are in flight.
+    await eventually('the first backend snapshot of the batch', async () => {
+      const onDriver = await e2e.csi.listSnapshots({}, signal());
+      return onDriver.some((s) => volumes.has(s.source_volume_id)) ? true : undefined;
+    }, { intervalMs: 10 });
     const old = e2e.sidecar;
-    await e2e.driver.process.stop();
+    process.kill(e2e.driver.process.pid, 'SIGKILL');
     expect(await old.exited).toBe(1);
+    const readyAtKill = (await Promise.all(fixtures.map((f) => getContentOrUndefined(e2e.kube, contentOf(f))))).filter((c) => c?.status?.readyToUse === true).length;
+    process.stderr.write(`driver killed with ${readyAtKill}/${n} contents ready\n`);
+    expect(readyAtKill).toBeLessThan(n); // otherwise nothing was in flight and the test proves nothing
     const termination = old.log().match(/termination-log-path=(\S+)/)?.[1];
-    const terminationFile = termination ?? fs.readdirSync(e2e.dir).map((n) => `${e2e.dir}/${n}`).find((p) => p.includes('termination-'));
+    const terminationFile = termination ?? fs.readdirSync(e2e.dir).map((name) => `${e2e.dir}/${name}`).find((p) => p.includes('termination-'));
     expect(terminationFile && fs.readFileSync(terminationFile, 'utf8')).toContain('Lost connection to CSI driver, exiting');
-    await e2e.startDriver();
+
+    await e2e.restartDriver();
     e2e.sidecar = e2e.startSidecar(FAST_FLAGS);
-    const f = await fixture();
-    await waitForReadyContent(e2e, contentOf(f));
-  }, 120_000);
+    const handles = [];
+    for (const f of fixtures) handles.push((await waitForReadyContent(e2e, contentOf(f), 120_000)).status?.snapshotHandle ?? '');
+    // Counted on the driver: one snapshot per VolumeSnapshot, no orphan from a CreateSnapshot whose
+    // answer was lost, each the one its content names, each with its file in the state dir.
+    const added = (await e2e.backendSnapshots()).filter((id) => !before.has(id));
+    process.stderr.write(`after the restart: ${n} contents ready, ${added.length} new snapshots on the driver, ${new Set(handles).size} distinct handles\n`);
+    expect(added).toHaveLength(n);
+    expect(new Set(handles).size).toBe(n);
+    expect([...added].sort()).toEqual([...handles].sort());
+    const files = new Set(e2e.backendSnapshotFiles());
+    expect(handles.filter((h) => !files.has(h))).toEqual([]);
+  }, 240_000);
 });

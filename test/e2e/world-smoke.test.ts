@@ -1,7 +1,8 @@
 // Proves the test world works on its own, with no csi-snapshotter of ours: the upstream
 // snapshot-controller turns a PVC-backed VolumeSnapshot into a VolumeSnapshotContent for the
-// world's CSI driver, and the apiserver's audit log attributes that write to its user agent.
-// Needs a running world: `make world RUN_DIR=<dir>` and TESTWORLD=<dir>/world.json.
+// world's first CSI driver (csi-driver-host-path), and the apiserver's audit log attributes that
+// write to its user agent. Also: world.json's driver list, and a hostpath driver of a test file's own
+// that keeps its snapshots across a restart. Needs a running world: `make world RUN_DIR=<dir>` and TESTWORLD=<dir>/world.json.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadWorld } from '../support/world-handle.js';
 import type { WorldCsiDriver, WorldJson } from '../support/world-handle.js';
 import { CsiAdmin } from '../world/csi-admin.js';
-import { startCsiDriver } from '../world/csi-driver.js';
+import { hostpathSnapshotFiles, startCsiDriver } from '../world/csi-driver.js';
 import type { CsiDriver } from '../world/csi-driver.js';
 import { createSnapshotFixture, deleteSnapshotFixture, waitForContent } from '../world/fixtures.js';
 import type { SnapshotFixture, VolumeSnapshotContent } from '../world/fixtures.js';
@@ -55,6 +56,13 @@ describe('test world without our sidecar', () => {
   afterAll(async () => {
     if (fixture) await deleteSnapshotFixture(kube, fixture, AbortSignal.timeout(30_000));
     csi?.close();
+  });
+
+  test('world.json lists csi-driver-host-path first (kind, state dir) and the CSI mock second', () => {
+    expect(world.csi.map((d) => d.kind)).toEqual(['hostpath', 'mock']);
+    expect(driver.stateDir && fs.existsSync(path.join(driver.stateDir, 'state.json'))).toBe(true);
+    expect(world.csi[1]?.stateDir).toBeUndefined();
+    expect(fs.existsSync(world.hostpathPlugin)).toBe(true);
   });
 
   test('snapshot-controller creates the VolumeSnapshotContent with driver, volume handle, class and snapshot ref', () => {
@@ -121,7 +129,7 @@ describe('a test file with a CSI driver of its own', () => {
   test('gets its own driver name and contents, and the snapshot-controller targets that driver', async () => {
     const signal = AbortSignal.timeout(60_000);
     const driverName = `smoke-${path.basename(dir).slice(4).toLowerCase()}.csi.testworld`;
-    own = await startCsiDriver({ binary: world.csiMockDriver, driverName, socketDir: dir, logDir: dir, csiProto: world.csiProto, signal });
+    own = await startCsiDriver({ kind: 'hostpath', binary: world.hostpathPlugin, driverName, socketDir: dir, logDir: dir, csiProto: world.csiProto, signal });
     csi = CsiAdmin.open({ endpoint: own.endpoint, csiProto: world.csiProto });
     expect((await csi.getPluginInfo(signal)).name).toBe(driverName);
 
@@ -129,5 +137,22 @@ describe('a test file with a CSI driver of its own', () => {
     const content = await waitForContent(kube, fixture, { signal });
     expect(content.spec.driver).toBe(driverName);
     expect(content.spec.source.volumeHandle).toBe(fixture.volume.volume_id);
+  });
+
+  test('a hostpath driver killed and restarted on its state dir still has its volume and snapshot (ListSnapshots and the file)', async () => {
+    const signal = AbortSignal.timeout(60_000);
+    if (!own || !csi) throw new Error('the previous test did not start the driver');
+    const volume = await csi.createVolume({ name: 'restart-check' }, signal);
+    const taken = await csi.createSnapshot({ name: 'restart-check-snap', sourceVolumeId: volume.volume_id }, signal);
+    expect(taken.size_bytes).toBe('1048576');
+    own = await own.restart({ kill: true, signal });
+    csi.close();
+    csi = CsiAdmin.open({ endpoint: own.endpoint, csiProto: world.csiProto });
+    const listed = await csi.listSnapshots({ snapshotId: taken.snapshot_id }, signal);
+    expect(listed.map((s) => [s.snapshot_id, s.source_volume_id])).toEqual([[taken.snapshot_id, volume.volume_id]]);
+    expect(hostpathSnapshotFiles(own.stateDir ?? '')).toContain(taken.snapshot_id);
+    // CreateSnapshot is idempotent by name across the restart: the same snapshot, not a second one.
+    const again = await csi.createSnapshot({ name: 'restart-check-snap', sourceVolumeId: volume.volume_id }, signal);
+    expect(again.snapshot_id).toBe(taken.snapshot_id);
   });
 });

@@ -1,5 +1,7 @@
 // A real gRPC CSI driver for tests: a grpc-js server on a unix socket in its own temp dir, loading
-// our proto/csi.proto, whose every RPC can be scripted per test. Without scripting it behaves as
+// the OFFICIAL csi.proto from the Go module cache (official-csi-proto.ts; never our own subset, so
+// a mistake in ours cannot hide by being on both ends of the wire), whose every RPC can be scripted
+// per test. RPCs it does not script (CreateVolume, ...) answer UNIMPLEMENTED. Without scripting it behaves as
 // a sane snapshot driver (CREATE_DELETE_SNAPSHOT + LIST_SNAPSHOTS, in-memory snapshots,
 // CreateSnapshot idempotent by name). Every call is logged (method + request) for assertions.
 //
@@ -17,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadCsiPackage } from '../../src/csi/proto-package.js';
+import { loadOfficialCsiPackage } from './official-csi-proto.js';
 import type { ControllerGetCapabilitiesResponse } from '../../src/gen/csi/v1/ControllerGetCapabilitiesResponse.js';
 import type { CreateSnapshotRequest__Output } from '../../src/gen/csi/v1/CreateSnapshotRequest.js';
 import type { CreateSnapshotResponse } from '../../src/gen/csi/v1/CreateSnapshotResponse.js';
@@ -133,7 +135,7 @@ export class ScriptedCsiDriver {
     this.socketPath = path.join(this.dir, 'csi.sock');
     this.address = `unix://${this.socketPath}`;
     this.handlers = { ...this.defaultHandlers(options), ...options.handlers };
-    const pkg = loadCsiPackage();
+    const pkg = loadOfficialCsiPackage();
     for (const [service, methods] of Object.entries(SERVICES)) {
       const implementation: grpc.UntypedServiceImplementation = {};
       for (const method of methods) implementation[method] = this.serve(method);

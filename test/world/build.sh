@@ -6,13 +6,20 @@
 #   $TESTWORLD_HOME/manifest.json                     absolute paths the TypeScript launcher reads
 #
 # key = sha256(wrapper go.mod + go.sum + the component's local main.go files + package + build flags
-# + `go version`). A component is rebuilt only when its key changes or its binary does not answer its
+# + `go version`). hostpathplugin is built in place from the read-only third-party source tree
+# ($REPO/../shared/third-party/csi-driver-host-path, or $CSI_HOSTPATH_SRC) with -o into the cache;
+# its key hashes that whole tree instead of a wrapper module. A component is rebuilt only when its key changes or its binary does not answer its
 # version command. Builds go to a temp dir and are renamed into place; one flock serialises runs.
 # Binaries never enter the repo.
 set -euo pipefail
 
 WORLD_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GO_DIR="$WORLD_DIR/go"
+REPO_DIR=$(cd "$WORLD_DIR/../.." && pwd)
+# The shared references sit beside the repo (CI clones elsewhere with a copy of shared/ beside it).
+HOSTPATH_SRC=${CSI_HOSTPATH_SRC:-$REPO_DIR/../shared/third-party/csi-driver-host-path}
+if [ -d "$HOSTPATH_SRC" ]; then HOSTPATH_SRC=$(cd "$HOSTPATH_SRC" && pwd); fi
+HOSTPATH_VERSION=v1.18.0
 TESTWORLD_HOME=${TESTWORLD_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/csi-snapshotter-testworld}
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-modcacherw
 
@@ -29,6 +36,9 @@ COMPONENTS=(
   "etcd|etcd|go.etcd.io/etcd/server/v3||-s -w|--version"
   "snapshot-controller|external-snapshotter|github.com/kubernetes-csi/external-snapshotter/v8/cmd/snapshot-controller||-s -w -X main.version=$SNAP|--version"
   "csi-snapshotter-upstream|external-snapshotter|github.com/kubernetes-csi/external-snapshotter/v8/cmd/csi-snapshotter||-s -w -X main.version=$SNAP|--version"
+  # Module "@hostpath" = the third-party source tree itself. -mod=mod: the tree ships without vendor/.
+  # The version stamp is required: without it GetPluginInfo answers "Driver is missing version".
+  "hostpathplugin|@hostpath|./cmd/hostpathplugin|-mod=mod|-s -w -X main.version=$HOSTPATH_VERSION|--version"
 )
 
 mkdir -p "$TESTWORLD_HOME"
@@ -42,11 +52,19 @@ GO_VERSION=$(go version)
 TIME_BIN=""
 if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then TIME_BIN=/usr/bin/time; fi
 
+module_dir() { # module
+  if [ "$1" = "@hostpath" ]; then echo "$HOSTPATH_SRC"; else echo "$GO_DIR/$1"; fi
+}
+
 component_key() { # module package flags ldflags
-  local mod="$GO_DIR/$1" pkg=$2
+  local mod pkg=$2
+  mod=$(module_dir "$1")
   {
     cat "$mod/go.mod" "$mod/go.sum"
-    if [[ $pkg == ./* ]]; then
+    if [ "$1" = "@hostpath" ]; then
+      # Every file of the tree, names and contents, in a stable order.
+      (cd "$mod" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    elif [[ $pkg == ./* ]]; then
       find "$mod/${pkg#./}" -type f -name '*.go' -print0 | sort -z | xargs -0 cat
     fi
     printf '%s\n' "$pkg" "$3" "$4" "$GO_VERSION" "$GOTOOLCHAIN $CGO_ENABLED $GOFLAGS -trimpath"
@@ -73,13 +91,20 @@ build_component() { # name module package flags ldflags versionargs
   tmp="$TESTWORLD_HOME/$name-$key.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp/bin"
   log="$tmp/build.log"
-  echo "build.sh: building $name from test/world/go/$module ($pkg) ..." >&2
+  echo "build.sh: building $name from $(module_dir "$module") ($pkg) ..." >&2
   local start=$SECONDS rc=0
   local cmd=(go build -trimpath $flags -ldflags "$ldflags" -o "$tmp/bin/$name" "$pkg")
+  local src
+  src=$(module_dir "$module")
+  if [ ! -f "$src/go.mod" ]; then
+    echo "build.sh: FAILED to build $name: no Go module at $src (for hostpathplugin: is ../shared/third-party/csi-driver-host-path beside the repo, or CSI_HOSTPATH_SRC set?)" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
   if [ -n "$TIME_BIN" ]; then
-    (cd "$GO_DIR/$module" && "$TIME_BIN" -v -o "$tmp/time.txt" "${cmd[@]}") >"$log" 2>&1 || rc=$?
+    (cd "$src" && "$TIME_BIN" -v -o "$tmp/time.txt" "${cmd[@]}") >"$log" 2>&1 || rc=$?
   else
-    (cd "$GO_DIR/$module" && "${cmd[@]}") >"$log" 2>&1 || rc=$?
+    (cd "$src" && "${cmd[@]}") >"$log" 2>&1 || rc=$?
   fi
   if [ "$rc" -ne 0 ]; then
     echo "build.sh: FAILED to build $name (exit $rc); last lines of the go output:" >&2

@@ -1,16 +1,24 @@
 // `make world` entry point. `up` builds (cache hit: seconds), starts the world, writes
 // <run dir>/world.json and stays in the foreground; SIGINT/SIGTERM tear everything down and remove
 // world.json. Usage:
-//   node --import ./test/world/register-ts.ts test/world/cli.ts up [--run-dir DIR] [--driver NAME]... [--no-build]
+//   node --import ./test/world/register-ts.ts test/world/cli.ts up [--run-dir DIR] [--driver [hostpath:|mock:]NAME]... [--no-build]
+// Without --driver: hostpath.csi.k8s.io (csi-driver-host-path) first, then mock.csi.testworld.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readManifest, runBuild } from './manifest.js';
 import { startWorld } from './world.js';
-import type { World } from './world.js';
+import type { World, WorldDriverSpec } from './world.js';
 
 function say(msg: string): void {
   process.stderr.write(`world: ${msg}\n`);
+}
+
+/** `NAME` (hostpath), `hostpath:NAME` or `mock:NAME`. */
+function parseDriver(arg: string): WorldDriverSpec {
+  const m = /^(?:(hostpath|mock):)?(.+)$/.exec(arg);
+  if (m === null || m[2] === undefined) throw new Error(`--driver ${arg}: expected [hostpath:|mock:]NAME`);
+  return { kind: m[1] === 'mock' ? 'mock' : 'hostpath', driverName: m[2] };
 }
 
 async function up(args: readonly string[]): Promise<number> {
@@ -37,7 +45,7 @@ async function up(args: readonly string[]): Promise<number> {
   try {
     world = await startWorld({
       ...(values['run-dir'] ? { runDir: path.resolve(values['run-dir']) } : {}),
-      ...(values.driver ? { drivers: values.driver } : {}),
+      ...(values.driver ? { drivers: values.driver.map(parseDriver) } : {}),
       manifest: readManifest(),
       signal: shutdown.signal,
       onStep: (step, ms) => say(`${step} ready in ${ms} ms`),
@@ -65,7 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'up':
       return up(rest);
     default:
-      process.stderr.write('usage: cli.ts up [--run-dir DIR] [--driver NAME]... [--no-build]\n');
+      process.stderr.write('usage: cli.ts up [--run-dir DIR] [--driver [hostpath:|mock:]NAME]... [--no-build]\n');
       return 2;
   }
 }

@@ -1,6 +1,7 @@
 // A small CSI client for tests and the demo, over the OFFICIAL csi.proto from the Go module cache
 // (its path comes from the build manifest). It talks to the world's CSI driver directly to set up
-// volumes and to check the driver's side of a snapshot, independently of the sidecar under test.
+// volumes and to check the driver's side of a snapshot (its own ListSnapshots, GetSnapshot and
+// GetVolumeGroupSnapshot), independently of the sidecar under test.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { WorldError } from './world-error.js';
@@ -16,6 +17,14 @@ export interface CsiSnapshot {
   readonly size_bytes: string;
   readonly ready_to_use: boolean;
   readonly creation_time: { readonly seconds: string; readonly nanos: number } | null;
+  /** Set for a member of a group snapshot (hostpath refuses DeleteSnapshot of such a member). */
+  readonly group_snapshot_id: string;
+}
+
+export interface CsiGroupSnapshot {
+  readonly group_snapshot_id: string;
+  readonly snapshots: readonly CsiSnapshot[];
+  readonly ready_to_use: boolean;
 }
 
 export interface CsiPluginInfo {
@@ -25,7 +34,7 @@ export interface CsiPluginInfo {
 
 type Callback = (err: grpc.ServiceError | null, res?: unknown) => void;
 type UnaryMethod = (arg: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => grpc.ClientUnaryCall;
-type ServiceName = 'Identity' | 'Controller';
+type ServiceName = 'Identity' | 'Controller' | 'GroupController';
 
 const definitions = new Map<string, grpc.GrpcObject>();
 
@@ -61,12 +70,11 @@ export class CsiAdmin {
     const pkg = csiPackage(opts.csiProto);
     const creds = grpc.credentials.createInsecure();
     const make = (s: ServiceName): grpc.Client => new (serviceConstructor(pkg, s))(opts.endpoint, creds);
-    return new CsiAdmin(opts.endpoint, { Identity: make('Identity'), Controller: make('Controller') });
+    return new CsiAdmin(opts.endpoint, { Identity: make('Identity'), Controller: make('Controller'), GroupController: make('GroupController') });
   }
 
   close(): void {
-    this.clients.Identity.close();
-    this.clients.Controller.close();
+    for (const c of Object.values(this.clients)) c.close();
   }
 
   getPluginInfo(signal: AbortSignal): Promise<CsiPluginInfo> {
@@ -108,6 +116,28 @@ export class CsiAdmin {
     return out;
   }
 
+  /** CreateSnapshot straight on the driver (idempotent by name), bypassing every sidecar. */
+  async createSnapshot(opts: { readonly name: string; readonly sourceVolumeId: string }, signal: AbortSignal): Promise<CsiSnapshot> {
+    const res = await this.call<{ readonly snapshot: CsiSnapshot }>(
+      'Controller',
+      'CreateSnapshot',
+      { name: opts.name, source_volume_id: opts.sourceVolumeId },
+      signal,
+    );
+    return res.snapshot;
+  }
+
+  /** The driver's view of one group snapshot (rejects with NOT_FOUND in the message when gone). */
+  async getVolumeGroupSnapshot(groupSnapshotId: string, snapshotIds: readonly string[], signal: AbortSignal): Promise<CsiGroupSnapshot> {
+    const res = await this.call<{ readonly group_snapshot: CsiGroupSnapshot }>(
+      'GroupController',
+      'GetVolumeGroupSnapshot',
+      { group_snapshot_id: groupSnapshotId, snapshot_ids: [...snapshotIds] },
+      signal,
+    );
+    return res.group_snapshot;
+  }
+
   async deleteSnapshot(snapshotId: string, signal: AbortSignal): Promise<void> {
     await this.call<unknown>('Controller', 'DeleteSnapshot', { snapshot_id: snapshotId }, signal);
   }
@@ -130,5 +160,21 @@ export class CsiAdmin {
       });
       signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+}
+
+/**
+ * One-shot: the driver's own ListSnapshots (all pages) at `endpoint`, e.g. a world.json csi[] entry
+ * with world.json's csiProto. For counting backend snapshots without trusting any of our objects.
+ */
+export async function listDriverSnapshots(
+  opts: { readonly endpoint: string; readonly csiProto: string },
+  signal: AbortSignal = AbortSignal.timeout(10_000),
+): Promise<readonly CsiSnapshot[]> {
+  const admin = CsiAdmin.open(opts);
+  try {
+    return await admin.listSnapshots({}, signal);
+  } finally {
+    admin.close();
   }
 }

@@ -1,8 +1,11 @@
 // `make demo`: the main job on an embedded default. Brings up the local world (kube-apiserver,
-// etcd, the CSI driver, the upstream snapshot-controller), starts OUR sidecar, takes a snapshot of a
-// PVC and shows it ready, deletes it and shows the backend snapshot gone, then tears down.
+// etcd, csi-driver-host-path, the upstream snapshot-controller), starts OUR sidecar, takes a snapshot
+// of a 1 MiB PVC and shows it ready with the driver's restoreSize and the snapshot on the backend
+// (the driver's ListSnapshots and its tar file under the state dir), deletes it and shows both
+// gone, then tears down.
 // Ctrl-C at any point tears everything down.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { CsiAdmin } from './csi-admin.js';
 import { createSnapshotFixture, getContent, getVolumeSnapshot } from './fixtures.js';
@@ -36,16 +39,19 @@ async function main(): Promise<number> {
   let world: World | undefined;
   let sidecar: SidecarProcess | undefined;
   try {
-    step(1, 'Starting a local world: etcd, kube-apiserver, snapshot CRDs, a CSI driver, the upstream snapshot-controller');
+    step(1, 'Starting a local world: etcd, kube-apiserver, snapshot CRDs, csi-driver-host-path, the upstream snapshot-controller');
     const t0 = Date.now();
     world = await startWorld({ signal, onStep: (s, ms) => say(`  ${s.padEnd(20)} ${ms} ms`) });
     say(`  up in ${Date.now() - t0} ms — run dir ${world.runDir}`);
     const driver = world.csi[0];
     if (driver === undefined) throw new Error('the world started no CSI driver');
+    const stateDir = driver.stateDir;
+    if (driver.kind !== 'hostpath' || stateDir === undefined) throw new Error(`the world's first driver ${driver.driverName} is not csi-driver-host-path`);
+    const snapFile = (id: string): string => path.join(stateDir, `${id}.snap`);
     const kubectl = (...args: string[]): string =>
       execFileSync(world?.manifest.binaries.kubectl ?? 'kubectl', [`--kubeconfig=${world?.kubeconfig}`, ...args], { encoding: 'utf8' });
 
-    step(2, `Starting our csi-snapshotter against driver ${driver.driverName}`);
+    step(2, `Starting our csi-snapshotter against driver ${driver.driverName} (csi-driver-host-path v1.18.0, state dir ${stateDir})`);
     sidecar = startSidecar({
       kubeconfig: world.kubeconfig,
       csiAddress: driver.endpoint,
@@ -57,11 +63,11 @@ async function main(): Promise<number> {
     await until('the sidecar to sync its caches', async () => (sc.log().includes('Caches synced') ? true : undefined), signal);
     say(`  running, pid ${sidecar.process.pid}; log ${sidecar.logFile}`);
 
-    step(3, 'Creating a volume on the driver, a PV and a bound PVC, a VolumeSnapshotClass and a VolumeSnapshot');
+    step(3, 'Creating a 1 MiB volume on the driver, a PV and a bound PVC, a VolumeSnapshotClass and a VolumeSnapshot');
     const kube = await KubeRest.fromKubeconfig({ kubeconfig: world.kubeconfig, userAgent: 'csi-snapshotter-demo' });
     const csi = CsiAdmin.open({ endpoint: driver.endpoint, csiProto: world.toJson().csiProto });
     const f = await createSnapshotFixture({ kube, csi, driverName: driver.driverName, namespace: 'demo', signal });
-    say(`  volume ${f.volume.volume_id} → PV ${f.pvName} → PVC demo/${f.pvcName} → VolumeSnapshot demo/${f.snapshot.metadata.name}`);
+    say(`  volume ${f.volume.volume_id} (${f.volume.capacity_bytes} bytes) → PV ${f.pvName} → PVC demo/${f.pvcName} → VolumeSnapshot demo/${f.snapshot.metadata.name}`);
 
     step(4, 'Waiting for the VolumeSnapshot to become readyToUse');
     const t1 = Date.now();
@@ -73,10 +79,16 @@ async function main(): Promise<number> {
     const content = (await getContent(kube, contentName, signal)) as { status?: { snapshotHandle?: string; restoreSize?: number; creationTime?: number } };
     const handle = content.status?.snapshotHandle ?? '';
     say(`  status.snapshotHandle = ${handle}`);
-    say(`  status.restoreSize    = ${content.status?.restoreSize ?? '(not reported: this driver does not return a size)'}`);
+    say(`  status.restoreSize    = ${content.status?.restoreSize ?? '(not reported by the driver)'}`);
     say(`  status.creationTime   = ${content.status?.creationTime} (Unix ns)`);
     const onDriver = await csi.listSnapshots({ snapshotId: handle }, signal);
-    say(`  the driver's ListSnapshots(${handle}): ${JSON.stringify(onDriver.map((s) => ({ snapshot_id: s.snapshot_id, source_volume_id: s.source_volume_id, ready_to_use: s.ready_to_use })))}`);
+    say(`  the driver's ListSnapshots(${handle}):`);
+    for (const s of onDriver) say(`    ${JSON.stringify({ snapshot_id: s.snapshot_id, source_volume_id: s.source_volume_id, size_bytes: s.size_bytes, ready_to_use: s.ready_to_use })}`);
+    if (onDriver.length !== 1) throw new Error(`the driver lists ${onDriver.length} snapshots with id ${handle}, expected 1`);
+    if (content.status?.restoreSize !== Number(onDriver[0]?.size_bytes)) throw new Error(`restoreSize ${content.status?.restoreSize} is not the driver's size ${onDriver[0]?.size_bytes}`);
+    const file = snapFile(handle);
+    if (!fs.existsSync(file)) throw new Error(`the driver has no snapshot file ${file}`);
+    say(`  on the backend: ${file} (${fs.statSync(file).size} bytes, a tar.gz of the volume directory)`);
 
     step(5, 'Deleting the VolumeSnapshot (deletionPolicy Delete)');
     await kube.delete(`/apis/snapshot.storage.k8s.io/v1/namespaces/demo/volumesnapshots/${f.snapshot.metadata.name}`, signal);
@@ -94,8 +106,11 @@ async function main(): Promise<number> {
     step(6, 'Checking the driver');
     const after = await csi.listSnapshots({ snapshotId: handle }, signal);
     say(`  ListSnapshots(${handle}) → ${after.length === 0 ? 'no such snapshot: deleted on the backend' : JSON.stringify(after)}`);
+    const fileGone = !fs.existsSync(file);
+    say(`  ${file} → ${fileGone ? 'gone' : 'STILL THERE'}`);
     csi.close();
     if (after.length !== 0) throw new Error(`backend snapshot ${handle} still exists`);
+    if (!fileGone) throw new Error(`backend snapshot file ${file} still exists`);
 
     step(7, 'Tearing down');
     return 0;

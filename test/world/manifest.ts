@@ -7,13 +7,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorldError } from './world-error.js';
 
-export type BinaryName =
-  | 'kube-apiserver'
-  | 'kubectl'
-  | 'etcd'
-  | 'csi-mock-driver'
-  | 'snapshot-controller'
-  | 'csi-snapshotter-upstream';
+export const BINARY_NAMES = [
+  'kube-apiserver',
+  'kubectl',
+  'etcd',
+  'csi-mock-driver',
+  'hostpathplugin',
+  'snapshot-controller',
+  'csi-snapshotter-upstream',
+] as const;
+export type BinaryName = (typeof BINARY_NAMES)[number];
 
 export interface Manifest {
   readonly k8sVersion: string;
@@ -45,6 +48,11 @@ export function readManifest(home: string = testworldHome()): Manifest {
     manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
   } catch (err) {
     throw new WorldError('manifest-missing', `cannot read ${file}: run test/world/build.sh first`, { cause: err });
+  }
+  for (const name of BINARY_NAMES) {
+    if (typeof manifest.binaries[name] !== 'string') {
+      throw new WorldError('manifest-missing', `${file} lists no ${name} binary (written by an older build.sh?): rerun test/world/build.sh of this checkout`);
+    }
   }
   for (const [name, bin] of Object.entries(manifest.binaries)) {
     if (!fs.existsSync(bin)) throw new WorldError('manifest-missing', `${file}: ${name} binary ${bin} is gone: rerun test/world/build.sh`);

@@ -1,11 +1,20 @@
 // The world.json contract between `make world` (the launcher) and the tests that use its world.
 import fs from 'node:fs';
+import type { CsiDriverKind } from './csi-driver.js';
 import { WorldError } from './world-error.js';
 
 export interface WorldCsiDriver {
+  /** 'hostpath' (csi-driver-host-path, listed first) or 'mock' (the Kubernetes e2e CSI mock). */
+  readonly kind: CsiDriverKind;
   readonly driverName: string;
   /** `unix:///abs/path.sock` */
   readonly endpoint: string;
+  /**
+   * hostpath only: its --statedir (state.json, volume dirs, `<snapshot id>.snap` files). A driver
+   * started again with the same dir (startCsiDriver's `stateDir`, or CsiDriver.restart()) keeps
+   * every volume and snapshot.
+   */
+  readonly stateDir?: string;
 }
 
 export interface WorldJson {
@@ -19,6 +28,8 @@ export interface WorldJson {
   readonly csi: readonly WorldCsiDriver[];
   /** The CSI mock driver binary, so a test file can start a driver of its own (csi-driver.ts). */
   readonly csiMockDriver: string;
+  /** csi-driver-host-path's hostpathplugin binary, for a test file's own hostpath driver. */
+  readonly hostpathPlugin: string;
   readonly pids: Readonly<Record<string, number>>;
   readonly runDir: string;
   readonly crdDir: string;

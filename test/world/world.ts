@@ -1,6 +1,7 @@
-// The test world: etcd, kube-apiserver, the upstream snapshot CRDs, CSI mock drivers and the
-// upstream snapshot-controller, all on loopback, all from build.sh's cached binaries. No
-// csi-snapshotter of ours runs here: tests start the sidecar under test against this world.
+// The test world: etcd, kube-apiserver, the upstream snapshot CRDs, CSI drivers (csi-driver-host-path
+// first, the e2e CSI mock second) and the upstream snapshot-controller, all on loopback, all from
+// build.sh's cached binaries. No csi-snapshotter of ours runs here: tests start the sidecar under
+// test against this world.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { startApiserver } from './apiserver.js';
 import type { Apiserver } from './apiserver.js';
 import { installCrds } from './crds.js';
 import { startCsiDriver } from './csi-driver.js';
-import type { CsiDriver } from './csi-driver.js';
+import type { CsiDriver, CsiDriverKind } from './csi-driver.js';
 import { startEtcd } from './etcd.js';
 import type { Etcd } from './etcd.js';
 import { KubeRest } from './kube-rest.js';
@@ -21,11 +22,16 @@ import type { WorldCsiDriver, WorldJson } from './world-json.js';
 
 export type WorldStep = 'pki' | 'etcd' | 'kube-apiserver' | 'crds' | 'csi-drivers' | 'snapshot-controller';
 
+export interface WorldDriverSpec {
+  readonly kind: CsiDriverKind;
+  readonly driverName: string;
+}
+
 export interface WorldOptions {
   /** Logs, audit log, PKI and kubeconfig go here; a fresh temp dir when absent. Kept after stop(). */
   readonly runDir?: string;
-  /** Driver names to start (default: one, `mock.csi.testworld`). */
-  readonly drivers?: readonly string[];
+  /** Drivers to start, in world.json order (default DEFAULT_DRIVERS: hostpath, then the mock). */
+  readonly drivers?: readonly WorldDriverSpec[];
   readonly manifest?: Manifest;
   readonly crdDir?: string;
   readonly signal?: AbortSignal;
@@ -41,16 +47,24 @@ export interface World {
   readonly crdDir: string;
   readonly manifest: Manifest;
   readonly csi: readonly WorldCsiDriver[];
-  /** Starts one more CSI mock driver with its own socket and name (e.g. one per test file). */
-  addCsiDriver(driverName: string, signal?: AbortSignal): Promise<WorldCsiDriver>;
-  /** Stops one driver; its in-memory volumes and snapshots are gone. */
+  /** Starts one more CSI driver (default kind hostpath) with its own socket, name and state. */
+  addCsiDriver(driverName: string, signal?: AbortSignal, kind?: CsiDriverKind): Promise<WorldCsiDriver>;
+  /** Stops one driver (a hostpath state dir stays on disk until the run dir is removed). */
   removeCsiDriver(driverName: string): Promise<void>;
+  /** Stops one driver (SIGKILL with kill) and starts it again: hostpath keeps its state, the mock forgets. */
+  restartCsiDriver(driverName: string, opts?: { readonly kill?: boolean; readonly signal?: AbortSignal }): Promise<WorldCsiDriver>;
   toJson(): WorldJson;
   /** Stops every process the world started, newest first, and removes etcd data and sockets. */
   stop(): Promise<void>;
 }
 
-export const DEFAULT_DRIVER = 'mock.csi.testworld';
+/** The first driver: csi-driver-host-path under its own upstream name. */
+export const DEFAULT_DRIVER = 'hostpath.csi.k8s.io';
+export const MOCK_DRIVER = 'mock.csi.testworld';
+export const DEFAULT_DRIVERS: readonly WorldDriverSpec[] = [
+  { kind: 'hostpath', driverName: DEFAULT_DRIVER },
+  { kind: 'mock', driverName: MOCK_DRIVER },
+];
 
 const SHM = '/dev/shm';
 
@@ -87,17 +101,26 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     fs.rmSync(socketDir, { recursive: true, force: true });
   };
 
-  const addDriver = async (driverName: string, sig: AbortSignal): Promise<WorldCsiDriver> => {
+  const describe = (d: CsiDriver): WorldCsiDriver => ({
+    kind: d.kind,
+    driverName: d.driverName,
+    endpoint: d.endpoint,
+    ...(d.stateDir !== undefined ? { stateDir: d.stateDir } : {}),
+  });
+  const addDriver = async (spec: WorldDriverSpec, sig: AbortSignal): Promise<WorldCsiDriver> => {
     const d = await startCsiDriver({
-      binary: manifest.binaries['csi-mock-driver'],
-      driverName,
+      kind: spec.kind,
+      binary: spec.kind === 'hostpath' ? manifest.binaries.hostpathplugin : manifest.binaries['csi-mock-driver'],
+      driverName: spec.driverName,
       socketDir,
       logDir,
+      // In the run dir (kept after stop) so a failed run's snapshots can be looked at.
+      ...(spec.kind === 'hostpath' ? { stateDir: path.join(runDir, 'csi-state', spec.driverName) } : {}),
       csiProto: manifest.csiProto,
       signal: sig,
     });
-    drivers.set(driverName, d);
-    return { driverName: d.driverName, endpoint: d.endpoint };
+    drivers.set(spec.driverName, d);
+    return describe(d);
   };
 
   let started: { readonly api: Apiserver; readonly etcd: Etcd; readonly controller: SnapshotController };
@@ -117,9 +140,9 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     );
     const client = await KubeRest.fromKubeconfig({ kubeconfig: api.kubeconfig, userAgent: 'testworld/launcher' });
     await step('crds', () => installCrds({ client, crdDir, signal }));
-    const names = opts.drivers ?? [DEFAULT_DRIVER];
+    const specs = opts.drivers ?? DEFAULT_DRIVERS;
     // allSettled: a failed driver must not leave a sibling starting after stop() has run.
-    const driverResults = await step('csi-drivers', () => Promise.allSettled(names.map((n) => addDriver(n, signal))));
+    const driverResults = await step('csi-drivers', () => Promise.allSettled(specs.map((s) => addDriver(s, signal))));
     const failedDriver = driverResults.find((r) => r.status === 'rejected');
     if (failedDriver) throw failedDriver.reason;
     const kubeconfig = api.kubeconfig;
@@ -132,8 +155,8 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     throw err;
   }
 
-  const csiList = (): readonly WorldCsiDriver[] =>
-    [...drivers.values()].map((d) => ({ driverName: d.driverName, endpoint: d.endpoint }));
+  // Map order is insertion order, and the specs were started in order: hostpath stays first.
+  const csiList = (): readonly WorldCsiDriver[] => [...drivers.values()].map(describe);
   return {
     runDir,
     kubeconfig: started.api.kubeconfig,
@@ -144,14 +167,21 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     get csi() {
       return csiList();
     },
-    addCsiDriver: (name, sig) => {
+    addCsiDriver: (name, sig, kind = 'hostpath') => {
       const existing = drivers.get(name);
-      if (existing) return Promise.resolve({ driverName: name, endpoint: existing.endpoint });
-      return addDriver(name, sig ?? signal);
+      if (existing) return Promise.resolve(describe(existing));
+      return addDriver({ kind, driverName: name }, sig ?? signal);
     },
     async removeCsiDriver(name) {
       await drivers.get(name)?.process.stop();
       drivers.delete(name);
+    },
+    async restartCsiDriver(name, r = {}) {
+      const d = drivers.get(name);
+      if (d === undefined) throw new Error(`no CSI driver ${name} in this world`);
+      const next = await d.restart({ ...(r.kill !== undefined ? { kill: r.kill } : {}), signal: r.signal ?? signal });
+      drivers.set(name, next);
+      return describe(next);
     },
     toJson: () => ({
       kubeconfig: started.api.kubeconfig,
@@ -161,6 +191,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       upstreamSnapshotter: manifest.binaries['csi-snapshotter-upstream'],
       csi: csiList(),
       csiMockDriver: manifest.binaries['csi-mock-driver'],
+      hostpathPlugin: manifest.binaries.hostpathplugin,
       pids: {
         etcd: started.etcd.process.pid,
         'kube-apiserver': started.api.process.pid,

@@ -87,7 +87,7 @@ describe('upstream and public drivers\' csi-snapshotter args run our sidecar unc
     let error: string | undefined;
     let ready = false;
     try {
-      driver = await startCsiDriver({ binary: world.csiMockDriver, driverName, socketDir: runDir, logDir: runDir, csiProto: world.csiProto, signal: AbortSignal.timeout(20_000) });
+      driver = await startCsiDriver({ kind: 'hostpath', binary: world.hostpathPlugin, driverName, socketDir: runDir, logDir: runDir, csiProto: world.csiProto, signal: AbortSignal.timeout(20_000) });
       csi = CsiAdmin.open({ endpoint: driver.endpoint, csiProto: world.csiProto });
       argv = adjustedArgs(set, { endpoint: driver.endpoint, kubeconfig: world.kubeconfig });
       const out = fs.openSync(logFile, 'a');

@@ -1,5 +1,5 @@
 // --leader-election against the test world's real apiserver, with replicas as real processes in
-// their own UTS namespaces (hostname = identity) sharing one CSI mock driver per test:
+// their own UTS namespaces (hostname = identity) sharing one csi-driver-host-path driver per test:
 // exactly one replica leads and acts, kill -9 and SIGTERM failover (times are printed, not
 // asserted), a stolen Lease ends the leader with exit 1, and the mixed case: upstream's
 // csi-snapshotter and ours share `external-snapshotter-leader-<driver>` and exclude each other.
@@ -73,7 +73,7 @@ async function setUp(): Promise<TestEnv> {
   const driverName = `le-${id}.csi.testworld`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'le-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const driver = await startCsiDriver({ binary: world.csiMockDriver, driverName, socketDir: dir, logDir: dir, csiProto: world.csiProto });
+  const driver = await startCsiDriver({ kind: 'hostpath', binary: world.hostpathPlugin, driverName, socketDir: dir, logDir: dir, csiProto: world.csiProto });
   cleanups.push(() => driver.process.stop());
   const admin = CsiAdmin.open({ endpoint: driver.endpoint, csiProto: world.csiProto });
   cleanups.push(() => admin.close());

@@ -1,12 +1,14 @@
 // manifests/rbac.yaml against the real test-world apiserver, with OUR sidecar running under a
-// ServiceAccount token bound to exactly those rules:
-//  - sufficient: the whole snapshot flow (see snapshot-flow.ts) completes with no 403 at all;
-//  - nothing unused: every granted verb is used by that flow, and for each one a run without it
+// ServiceAccount token bound to exactly those rules, on csi-driver-host-path (which has a real
+// GroupController, so the group verbs are exercised like the others):
+//  - sufficient: the whole snapshot flow (snapshot-flow.ts) and then the group snapshot flow
+//    (group-flow.ts) complete with no 403 at all;
+//  - nothing unused: every granted verb is used by those flows, and for each one a run without it
 //    gets a 403 from the apiserver for exactly that verb and resource.
-// The group-snapshot verbs that only a group snapshot flow uses are listed in NEEDS_GROUP_FLOW:
-// the world's CSI mock driver takes no group snapshots. The informers' `list` verbs are only used
-// by the LIST fallback of the streaming list (NEEDS_LIST_FALLBACK); for them a run without the
-// verb must still complete with no refusal, which shows the streaming list needs only `watch`.
+// The one exception kind: the informers' `list` verbs are only used by the LIST fallback of the
+// streaming list (NEEDS_LIST_FALLBACK; this world's apiserver has WatchList); for them a run
+// without the verb must still complete with no refusal, which shows the streaming list needs only
+// `watch`.
 // Needs a running world (TESTWORLD) and a built sidecar (npm run build).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +23,8 @@ import { CsiAdmin } from '../../world/csi-admin.js';
 import { startCsiDriver } from '../../world/csi-driver.js';
 import type { CsiDriver } from '../../world/csi-driver.js';
 import { createNamespace } from '../../world/fixtures.js';
+import { runGroupFlow } from './group-flow.js';
+import type { GroupFlowStep } from './group-flow.js';
 import { KubeRest } from '../../world/kube-rest.js';
 import { AuditTrail } from './audit-trail.js';
 import type { AuditRequest } from './audit-trail.js';
@@ -29,12 +33,6 @@ import type { Grant, SidecarIdentity } from './sidecar-identity.js';
 import { runSnapshotFlow } from './snapshot-flow.js';
 import type { FlowStep } from './snapshot-flow.js';
 
-/** Verbs used only while a VolumeGroupSnapshotContent is being worked on. */
-const NEEDS_GROUP_FLOW: readonly string[] = [
-  'get groupsnapshot.storage.k8s.io/volumegroupsnapshotcontents',
-  'patch groupsnapshot.storage.k8s.io/volumegroupsnapshotcontents',
-  'patch groupsnapshot.storage.k8s.io/volumegroupsnapshotcontents/status',
-];
 /**
  * Verbs used only when the apiserver refuses a streaming list (no WatchList; this world's apiserver
  * has it). The manifest keeps them: upstream grants them and needs them on such servers too.
@@ -46,11 +44,11 @@ const NEEDS_LIST_FALLBACK: readonly string[] = [
 const PARALLEL_RUNS = 4;
 const STEP_TIMEOUT_MS = 20_000;
 /** A run without one verb stops as soon as that verb is refused, or after this. */
-const VARIANT_TIMEOUT_MS = 45_000;
+const VARIANT_TIMEOUT_MS = 60_000;
 
 interface RunResult {
   readonly requests: readonly AuditRequest[];
-  readonly steps: readonly FlowStep[];
+  readonly steps: readonly (FlowStep | GroupFlowStep)[];
   readonly flowError: string | undefined;
   readonly log: string;
 }
@@ -64,7 +62,7 @@ describe('manifests/rbac.yaml with our sidecar on the test world', () => {
   let namespace: string;
   const identities: SidecarIdentity[] = [];
   const grants = grantsOf(readRbacManifest());
-  const removable = grants.filter((g) => !NEEDS_GROUP_FLOW.includes(grantLabel(g)));
+  const removable = grants;
   let full: RunResult;
   const variants = new Map<string, RunResult>();
 
@@ -78,13 +76,13 @@ describe('manifests/rbac.yaml with our sidecar on the test world', () => {
     let csi: CsiAdmin | undefined;
     let sidecar: SidecarProcess | undefined;
     let audit: AuditTrail | undefined;
-    const steps: FlowStep[] = [];
+    const steps: (FlowStep | GroupFlowStep)[] = [];
     let flowError: string | undefined;
     try {
       const identity = await createSidecarIdentity({ kube, adminKubeconfig: world.kubeconfig, namespace, id, dir: runDir, signal: AbortSignal.timeout(20_000), ...(remove ? { remove } : {}) });
       identities.push(identity);
       audit = new AuditTrail({ file: world.auditLog, username: identity.username });
-      driver = await startCsiDriver({ binary: world.csiMockDriver, driverName: `${id}.rbac.testworld`, socketDir: runDir, logDir: runDir, csiProto: world.csiProto, signal: AbortSignal.timeout(20_000) });
+      driver = await startCsiDriver({ kind: 'hostpath', binary: world.hostpathPlugin, driverName: `${id}.rbac.testworld`, socketDir: runDir, logDir: runDir, csiProto: world.csiProto, signal: AbortSignal.timeout(20_000) });
       csi = CsiAdmin.open({ endpoint: driver.endpoint, csiProto: world.csiProto });
       sidecar = startSidecar({
         kubeconfig: identity.kubeconfig,
@@ -110,6 +108,7 @@ describe('manifests/rbac.yaml with our sidecar on the test world', () => {
       }
       try {
         await runSnapshotFlow({ kube, csi, driver, namespace, audit: trail, stepTimeoutMs: STEP_TIMEOUT_MS, signal: stop.signal, onStep: (s) => steps.push(s) });
+        await runGroupFlow({ kube, csi, driver, namespace, audit: trail, stepTimeoutMs: STEP_TIMEOUT_MS, signal: stop.signal, onStep: (s) => steps.push(s) });
         // With the full RBAC, let one more Lease renewal through before judging.
         if (remove === undefined) await new Promise((r) => setTimeout(r, 1500));
       } catch (err) {
@@ -142,16 +141,19 @@ describe('manifests/rbac.yaml with our sidecar on the test world', () => {
       }
     });
     await Promise.all(workers);
-  }, 170_000);
+  }, 290_000);
 
   afterAll(async () => {
     for (const identity of identities) await identity.dispose(AbortSignal.timeout(10_000));
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('with every rule, the snapshot flow runs to the end: created, ready, deleted', () => {
+  test('with every rule, the snapshot flow and then the group flow run to the end: created, ready, deleted', () => {
     expect({ steps: full.steps, error: full.flowError }).toEqual({
-      steps: ['fixture', 'first-failure-event', 'repeated-failure-event', 'conflict-reread', 'ready', 'content-deleted'],
+      steps: [
+        'fixture', 'first-failure-event', 'repeated-failure-event', 'conflict-reread', 'ready', 'content-deleted',
+        'group-fixture', 'group-conflict-reread', 'group-ready', 'group-deleted',
+      ],
       error: undefined,
     });
   });
@@ -166,7 +168,7 @@ describe('manifests/rbac.yaml with our sidecar on the test world', () => {
     expect([...new Set(uncovered)]).toEqual([]);
   });
 
-  test('every granted verb outside the group flow and the LIST fallback was used by the flow', () => {
+  test('every granted verb outside the LIST fallback was used by the flows (group verbs included)', () => {
     const unused = removable
       .filter((g) => !NEEDS_LIST_FALLBACK.includes(grantLabel(g)))
       .filter((g) => !full.requests.some((r) => matches(g, r) && r.code < 400))
@@ -174,8 +176,8 @@ describe('manifests/rbac.yaml with our sidecar on the test world', () => {
     expect(unused).toEqual([]);
   });
 
-  test('the verbs left to a group snapshot flow or the LIST fallback are granted by the manifest (the exception lists are not stale)', () => {
-    expect([...NEEDS_GROUP_FLOW, ...NEEDS_LIST_FALLBACK].filter((label) => !grants.some((g) => grantLabel(g) === label))).toEqual([]);
+  test('the verbs left to the LIST fallback are granted by the manifest (the exception list is not stale)', () => {
+    expect(NEEDS_LIST_FALLBACK.filter((label) => !grants.some((g) => grantLabel(g) === label))).toEqual([]);
   });
 
   test.each(NEEDS_LIST_FALLBACK.map((label) => [label] as const))(
@@ -189,7 +191,7 @@ describe('manifests/rbac.yaml with our sidecar on the test world', () => {
 
   test.each(
     grantsOf(readRbacManifest())
-      .filter((g) => !NEEDS_GROUP_FLOW.includes(grantLabel(g)) && !NEEDS_LIST_FALLBACK.includes(grantLabel(g)))
+      .filter((g) => !NEEDS_LIST_FALLBACK.includes(grantLabel(g)))
       .map((g) => [grantLabel(g), g] as const),
   )(
     'without "%s" the apiserver refuses the sidecar exactly that request',

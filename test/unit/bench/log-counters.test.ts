@@ -66,6 +66,34 @@ describe('CSI mock driver call log', () => {
   });
 });
 
+describe('csi-driver-host-path call log', () => {
+  test('counts `GRPC call:` lines by method, and each `GRPC error:` line (logged apart from its call) as a failure', () => {
+    const lines = [
+      'I1206 13:25:58.483596   14708 server.go:98] GRPC call: /csi.v1.Identity/GetPluginInfo',
+      'I1206 13:25:58.512599   14708 server.go:98] GRPC call: /csi.v1.Controller/CreateSnapshot',
+      'I1206 13:25:58.512699   14708 server.go:98] GRPC call: /csi.v1.Controller/CreateSnapshot',
+      'I1206 13:25:58.513000   14708 controllerserver.go:612] create volume snapshot /tmp/s/0b1c.snap',
+      'E1206 13:25:58.526478   14708 server.go:107] GRPC error: rpc error: code = NotFound desc = volume id vol-x does not exist in the volumes list',
+      'I1206 13:25:58.526478   14708 server.go:98] GRPC call: /csi.v1.GroupController/CreateVolumeGroupSnapshot',
+    ];
+    expect(countCsiCalls(lines)).toEqual({
+      total: 4,
+      failed: 1,
+      by_method: { '/csi.v1.Controller/CreateSnapshot': 2, '/csi.v1.GroupController/CreateVolumeGroupSnapshot': 1, '/csi.v1.Identity/GetPluginInfo': 1 },
+    });
+  });
+
+  test('a snapshot counts as deleted once DeleteSnapshot logged `deleting snapshot <id>` (past its checks)', () => {
+    const lines = [
+      'I1206 13:25:58.512599   14708 server.go:98] GRPC call: /csi.v1.Controller/DeleteSnapshot',
+      'I1206 13:25:58.512650   14708 controllerserver.go:658] deleting snapshot 92b8714b-f178-11f1-8b4b-422af7855579',
+      'I1206 13:25:58.512700   14708 server.go:98] GRPC call: /csi.v1.Controller/DeleteSnapshot',
+      'E1206 13:25:58.512800   14708 server.go:107] GRPC error: rpc error: code = InvalidArgument desc = Snapshot with ID 77 is part of groupsnapshot 9',
+    ];
+    expect([...deletedSnapshotIds(lines)]).toEqual(['92b8714b-f178-11f1-8b4b-422af7855579']);
+  });
+});
+
 describe('sidecar metrics', () => {
   test('csi_sidecar_operations_seconds_count is summed per method across drivers and codes', () => {
     const text = [
