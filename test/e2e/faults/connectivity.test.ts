@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { backendFor, contentName, setupFaults, sleep, waitReady, type FaultEnv } from './fault-world.js';
+import { backendFor, contentName, recordRow, setupFaults, sleep, waitReady, type FaultEnv } from './fault-world.js';
 
 let env: FaultEnv;
 beforeAll(async () => {
@@ -33,16 +33,19 @@ describe('driver connectivity', () => {
     expect(methods.indexOf('GetPluginInfo')).toBeGreaterThanOrEqual(0);
     expect(methods.indexOf('GetPluginInfo')).toBeLessThan(methods.indexOf('CreateSnapshot'));
     expect((await backendFor(env, f)).map((s) => s.snapshot_id)).toEqual([content.status?.snapshotHandle]);
+    recordRow('socket appears late', 'no socket for the first 8 s of the sidecar', `sidecar kept waiting (0 calls), then ready; proxy: ${methods.length} calls; driver: 1 snapshot`);
   });
 
   test('the driver restarts behind a live connection: Unavailable meanwhile, then ready; earlier snapshots kept; one backend snapshot each', async () => {
     const before = await env.fixture();
     const beforeHandle = (await waitReady(env, contentName(before))).status?.snapshotHandle;
-    await env.hostpath.stop();
+    // The driver goes down the moment the sidecar's CreateSnapshot for `during` arrives.
     const during = await env.fixture();
     const name = `snapshot-${during.snapshot.metadata.uid}`;
-    // Wait for at least one failed attempt while the driver is down.
-    for (let i = 0; i < 100 && !env.proxy.calls('CreateSnapshot').some((c) => c.request['name'] === name && c.outcome === 'answered'); i++) await sleep(100);
+    env.proxy.on('CreateSnapshot', { times: 1, match: (r) => r['name'] === name, action: { kind: 'hook-then-forward', hook: () => env.hostpath.stop() } });
+    // Wait for failed attempts while the driver is down (and a little of the back-off).
+    for (let i = 0; i < 100 && env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name && c.outcome === 'answered').length < 2; i++) await sleep(100);
+    await sleep(1_000);
     await env.hostpath.start();
     const content = await waitReady(env, contentName(during));
     const calls = env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name);
@@ -51,6 +54,7 @@ describe('driver connectivity', () => {
     expect(running(env)).toBe(true);
     expect((await backendFor(env, during)).map((s) => s.snapshot_id)).toEqual([content.status?.snapshotHandle]);
     expect((await backendFor(env, before)).map((s) => s.snapshot_id)).toEqual([beforeHandle]);
+    recordRow('driver restart, connection kept', 'hostpathplugin stopped when CreateSnapshot arrived, started again ~1-2 s later', `sidecar kept running; proxy: ${calls.length} CreateSnapshot (${calls.filter((c) => c.code === grpc.status.UNAVAILABLE).length} Unavailable, then OK); driver: 1 snapshot each, the earlier one kept`);
   });
 
   test('the driver restarts and the connection is lost mid-create: the sidecar exits 1 with the termination message; restarted, one backend snapshot', async () => {
@@ -68,5 +72,6 @@ describe('driver connectivity', () => {
     env.startSidecar();
     const content = await waitReady(env, contentName(f));
     expect((await backendFor(env, f)).map((s) => s.snapshot_id)).toEqual([content.status?.snapshotHandle]);
+    recordRow('driver restart, connection lost mid-create', 'socket closed and hostpathplugin restarted while a CreateSnapshot was held', `sidecar exit 1 + "Lost connection to CSI driver" termination message; restarted: ready; proxy: ${env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name).length} CreateSnapshot; driver: 1 snapshot`);
   });
 });

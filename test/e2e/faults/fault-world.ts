@@ -173,3 +173,14 @@ export function callsFor(env: FaultEnv, method: string, key: string): ReturnType
 
 /** Waits until fn holds, then a little longer to show it keeps holding is not claimed: the caller re-checks counts. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One row of the fault suite's table (case | what was injected | what held, with the counts read
+ * from the driver and the proxy): printed, and appended as a JSON line to $FAULT_TABLE when set.
+ */
+export function recordRow(testCase: string, injected: string, held: string): void {
+  const row = { case: testCase, injected, held };
+  process.stdout.write(`FAULT-TABLE | ${testCase} | ${injected} | ${held} |\n`);
+  const file = process.env['FAULT_TABLE'];
+  if (file) fs.appendFileSync(file, `${JSON.stringify(row)}\n`);
+}

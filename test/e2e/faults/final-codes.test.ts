@@ -3,7 +3,7 @@
 // hostpathplugin. Assertions read the driver's own snapshots, the API objects and the proxy's log.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
-import { BEING_CREATED, backendFor, contentName, contentPath, setupFaults, signal, sleep, vsPath, waitContent, waitGone, waitReady, type FaultEnv } from './fault-world.js';
+import { BEING_CREATED, backendFor, recordRow, contentName, contentPath, setupFaults, signal, sleep, vsPath, waitContent, waitGone, waitReady, type FaultEnv } from './fault-world.js';
 
 let env: FaultEnv;
 beforeAll(async () => {
@@ -37,6 +37,7 @@ describe('final CreateSnapshot answers', () => {
     expect(await backendFor(env, f)).toEqual([]);
     // No handle was ever recorded: nothing to delete on the driver.
     expect(env.proxy.calls('DeleteSnapshot').length).toBe(deletesBefore);
+    recordRow(`final ${_n}`, `CreateSnapshot always answered ${_n}`, `status.error, being-created removed; proxy: ${calls.length} CreateSnapshot call(s) in 10 s after the error; VolumeSnapshot deleted: content gone, 0 DeleteSnapshot, driver: 0 snapshots`);
   });
 });
 
@@ -52,6 +53,7 @@ describe('DeleteSnapshot answers', () => {
     const calls = env.proxy.calls('DeleteSnapshot').filter((c) => c.request['snapshot_id'] === handle);
     expect(calls.map((c) => c.code)).toEqual([grpc.status.NOT_FOUND]);
     expect(await backendFor(env, f)).toEqual([]);
+    recordRow('delete NotFound', 'snapshot removed on the driver, DeleteSnapshot answered NotFound', `content and VolumeSnapshot gone; proxy: ${calls.length} DeleteSnapshot; driver: 0 snapshots`);
   });
 
   test('FailedPrecondition twice: status.error while retrying, readyToUse never turned false, then deleted on the driver and gone', async () => {
@@ -66,5 +68,6 @@ describe('DeleteSnapshot answers', () => {
     const calls = env.proxy.calls('DeleteSnapshot').filter((c) => c.request['snapshot_id'] === handle);
     expect(calls.map((c) => [c.code, c.forwarded])).toEqual([[grpc.status.FAILED_PRECONDITION, false], [grpc.status.FAILED_PRECONDITION, false], [0, true]]);
     expect(await backendFor(env, f)).toEqual([]);
+    recordRow('delete FailedPrecondition', 'DeleteSnapshot answered FailedPrecondition twice', `status.error with readyToUse still true, then gone; proxy: ${calls.length} DeleteSnapshot (2 failed, 1 forwarded OK); driver: 0 snapshots`);
   });
 });

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { CsiSnapshot } from '../../world/csi-admin.js';
 import { createNamespace, RUN_LABEL } from '../../world/fixtures.js';
 import type { CallRecord } from '../../world/csi-fault-proxy.js';
-import { getOrUndefined, setupFaults, signal, waitGone, type FaultEnv } from './fault-world.js';
+import { getOrUndefined, recordRow, setupFaults, signal, waitGone, type FaultEnv } from './fault-world.js';
 import { eventually } from '../../support/sidecar-process.js';
 
 const GROUP = '/apis/groupsnapshot.storage.k8s.io/v1';
@@ -133,6 +133,7 @@ describe('group snapshot, SIGKILL at each step', () => {
     expect(await onDriver(f)).toEqual([]);
     env.startSidecar();
     await expectOneGroup(f, await waitGroupReady(f));
+    recordRow('group kill: after the annotation', 'SIGKILL when CreateVolumeGroupSnapshot reached the proxy (not forwarded)', `group ready; proxy: ${env.proxy.calls('CreateVolumeGroupSnapshot').filter((c) => c.request['name'] === groupName(f)).length} CreateVolumeGroupSnapshot; driver: 1 group, 2 member snapshots`);
   });
 
   test('after the driver answered CreateVolumeGroupSnapshot, before the answer reached the sidecar', async () => {
@@ -156,6 +157,7 @@ describe('group snapshot, SIGKILL at each step', () => {
     const content = await waitGroupReady(f);
     expect(content.status?.volumeGroupSnapshotHandle).toBe(made);
     await expectOneGroup(f, content);
+    recordRow('group kill: after the driver answered', 'driver made the group, SIGKILL before the answer reached the sidecar', `group ready with the id the driver made; proxy: ${env.proxy.calls('CreateVolumeGroupSnapshot').filter((c) => c.request['name'] === groupName(f)).length} CreateVolumeGroupSnapshot; driver: 1 group, 2 member snapshots`);
   });
 
   test('after the sidecar got the CreateVolumeGroupSnapshot answer (around the status write)', async () => {
@@ -163,6 +165,7 @@ describe('group snapshot, SIGKILL at each step', () => {
     await killedBy((hook) => env.proxy.on('CreateVolumeGroupSnapshot', { times: 1, match: (r) => r['name'] === groupName(f), action: { kind: 'answer-then-hook', afterMs: 0, hook } }));
     env.startSidecar();
     await expectOneGroup(f, await waitGroupReady(f));
+    recordRow('group kill: after the answer reached the sidecar', 'SIGKILL right after the CreateVolumeGroupSnapshot answer (around the status write)', `group ready; proxy: ${env.proxy.calls('CreateVolumeGroupSnapshot').filter((c) => c.request['name'] === groupName(f)).length} CreateVolumeGroupSnapshot; driver: 1 group, 2 member snapshots`);
   });
 
   test('after the driver answered DeleteVolumeGroupSnapshot, before the answer reached the sidecar: restarted, the group content goes, nothing left on the driver', async () => {
@@ -181,5 +184,6 @@ describe('group snapshot, SIGKILL at each step', () => {
     const deletes = env.proxy.calls('DeleteVolumeGroupSnapshot').filter((c) => c.request['group_snapshot_id'] === groupId);
     expect(deletes.length).toBeGreaterThanOrEqual(1);
     expect(deletes.every((c) => c.driverCode === undefined || c.driverCode === 0)).toBe(true);
+    recordRow('group kill: delete, after the driver answered', 'driver deleted the group, SIGKILL before the answer reached the sidecar', `group content and VolumeGroupSnapshot gone; proxy: ${deletes.length} DeleteVolumeGroupSnapshot; driver: 0 snapshots of the group`);
   });
 });

@@ -11,6 +11,7 @@ import {
   contentName,
   contentPath,
   getOrUndefined,
+  recordRow,
   setupFaults,
   signal,
   vsPath,
@@ -59,6 +60,7 @@ describe('SIGKILL during create', () => {
     const calls = env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name);
     expect(calls[0]?.forwarded).toBe(false);
     expect((await backendFor(env, f)).map((s) => s.snapshot_id)).toEqual([content.status?.snapshotHandle]);
+    recordRow('kill: create, after the annotation', 'SIGKILL when CreateSnapshot reached the proxy (not forwarded); restart', `annotation was set at the kill; ready; proxy: ${calls.length} CreateSnapshot (first never reached the driver); driver: 1 snapshot`);
   });
 
   test('after the driver answered CreateSnapshot, before the answer reached the sidecar', async () => {
@@ -84,6 +86,7 @@ describe('SIGKILL during create', () => {
     const content = await waitReady(env, contentName(f));
     expect(content.status?.snapshotHandle).toBe(made);
     expect((await backendFor(env, f)).map((s) => s.snapshot_id)).toEqual([made]);
+    recordRow('kill: create, after CreateSnapshot answered', 'driver created the snapshot, SIGKILL before the answer reached the sidecar; restart', `no handle in status at the kill; ready with the id the driver made; proxy: ${env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name).length} CreateSnapshot; driver: 1 snapshot`);
   });
 
   test.each([0, 5, 20])('after the sidecar got the CreateSnapshot answer (killed %i ms later, before or around the status write)', async (afterMs) => {
@@ -96,7 +99,7 @@ describe('SIGKILL during create', () => {
     const content = await waitReady(env, contentName(f));
     expect((await backendFor(env, f)).map((s) => s.snapshot_id)).toEqual([content.status?.snapshotHandle]);
     // Which side of the status write the kill landed on (reported, not asserted: it is a race).
-    process.stdout.write(`kill ${afterMs} ms after the CreateSnapshot answer: status ${atKill[0]?.status?.snapshotHandle ? 'already written' : 'not yet written'}\n`);
+    recordRow(`kill: create, ${afterMs} ms after the answer reached the sidecar`, 'SIGKILL around the status write; restart', `status ${atKill[0]?.status?.snapshotHandle ? 'already written' : 'not yet written'} at the kill; ready; proxy: ${env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name).length} CreateSnapshot; driver: 1 snapshot`);
   });
 });
 
@@ -118,6 +121,7 @@ describe('SIGKILL during delete', () => {
     expect(calls.length).toBeGreaterThanOrEqual(2);
     expect(calls.every((c) => c.driverCode === 0)).toBe(true);
     expect(await backendFor(env, f)).toEqual([]);
+    recordRow('kill: delete, after DeleteSnapshot answered', 'driver deleted the snapshot, SIGKILL before the answer reached the sidecar; restart', `finalizer still there at the kill; content and VolumeSnapshot gone; proxy: ${calls.length} DeleteSnapshot (all OK on the driver); driver: 0 snapshots`);
   });
 
   test.each([0, 5, 20])('after the sidecar got the DeleteSnapshot answer (killed %i ms later, before or around the finalizer removal)', async (afterMs) => {
@@ -132,6 +136,7 @@ describe('SIGKILL during delete', () => {
     await waitGone(env, vsPath(f));
     expect(await backendFor(env, f)).toEqual([]);
     const c = atKill[0];
-    process.stdout.write(`kill ${afterMs} ms after the DeleteSnapshot answer: content ${c === undefined ? 'already gone' : c.metadata.finalizers?.includes(CONTENT_FINALIZER) ? `finalizer present, status handle ${c.status?.snapshotHandle ? 'present' : 'cleared'}` : 'finalizer removed'}\n`);
+    const deletes = env.proxy.calls('DeleteSnapshot').filter((x) => x.request['snapshot_id'] === handle).length;
+    recordRow(`kill: delete, ${afterMs} ms after the answer reached the sidecar`, 'SIGKILL around the status clear / finalizer removal; restart', `at the kill: ${c === undefined ? 'content already gone' : c.metadata.finalizers?.includes(CONTENT_FINALIZER) ? `finalizer present, status handle ${c.status?.snapshotHandle ? 'present' : 'cleared'}` : 'finalizer removed'}; gone; proxy: ${deletes} DeleteSnapshot; driver: 0 snapshots`);
   });
 });

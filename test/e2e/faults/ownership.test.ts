@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createNamespace } from '../../world/fixtures.js';
-import { CONTENT_FINALIZER, SNAP, backendFor, contentName, contentPath, getOrUndefined, setupFaults, signal, sleep, vsPath, waitContent, waitGone, waitReady, type Content, type FaultEnv } from './fault-world.js';
+import { CONTENT_FINALIZER, SNAP, recordRow, backendFor, contentName, contentPath, getOrUndefined, setupFaults, signal, sleep, vsPath, waitContent, waitGone, waitReady, type Content, type FaultEnv } from './fault-world.js';
 
 let env: FaultEnv;
 beforeAll(async () => {
@@ -40,6 +40,7 @@ describe("another writer's annotation and finalizer", () => {
     expect(env.proxy.calls('DeleteSnapshot').filter((c) => c.request['snapshot_id'] === handle).map((c) => c.code)).toEqual([0]);
     await env.kube.mergePatch(contentPath(cname), { metadata: { finalizers: null } }, signal());
     await waitGone(env, contentPath(cname));
+    recordRow("another writer's annotation and finalizer", 'annotation + finalizer added while CreateSnapshot was held 3 s', 'both kept through ready and delete; our finalizer removed, theirs left; proxy: 1 DeleteSnapshot; driver: 0 snapshots');
   });
 });
 
@@ -56,6 +57,7 @@ describe('Retain', () => {
     await waitGone(env, contentPath(cname));
     expect((await backendFor(env, f)).map((s) => s.snapshot_id)).toEqual([handle]);
     expect(env.proxy.calls('DeleteSnapshot').filter((c) => c.request['snapshot_id'] === handle)).toEqual([]);
+    recordRow('Retain', 'VolumeSnapshot then content deleted, deletionPolicy Retain', 'content kept until deleted; proxy: 0 DeleteSnapshot; driver: 1 snapshot kept');
   });
 });
 
@@ -88,5 +90,6 @@ describe('pre-provisioned content with a handle the driver does not know', () =>
     await waitGone(env, contentPath(name));
     await waitGone(env, `${SNAP}/namespaces/${ns}/volumesnapshots/${name}`);
     expect(env.proxy.calls('DeleteSnapshot').filter((c) => c.request['snapshot_id'] === handle).map((c) => c.code)).toEqual([0]);
+    recordRow('pre-provisioned, unknown handle', 'content with a snapshotHandle the driver never had (policy Delete)', `status.error; proxy: ${env.proxy.calls('ListSnapshots').filter((c) => c.request['snapshot_id'] === handle).length} ListSnapshots in all (slow tier), 1 DeleteSnapshot by the spec handle; content gone`);
   });
 });

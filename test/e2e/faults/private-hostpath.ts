@@ -1,23 +1,22 @@
 // A private hostpathplugin (kubernetes-csi/csi-driver-host-path, the real driver upstream's CI uses)
-// for one fault-suite file: its own socket, driver name and state dir, so a case may restart it or
-// put a fault proxy in front of it without touching the shared world. Its state (state.json) survives
-// a restart. The binary comes from the build manifest (build.sh) or $HOSTPATHPLUGIN; when neither
-// has it the suite fails loudly with the reason.
+// for one fault-suite file: its own socket, driver name and state dir, so a case may stop, restart
+// or put a fault proxy in front of it without touching the shared world. Started through the test
+// world's csi-driver.ts (kind hostpath); its state (state.json) survives a restart. The binary comes
+// from the build manifest (build.sh) or $HOSTPATHPLUGIN; when neither has it the suite fails loudly.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CsiAdmin } from '../../world/csi-admin.js';
-import { startProcess, waitUntil, type ManagedProcess } from '../../world/proc.js';
+import { startCsiDriver, type CsiDriver } from '../../world/csi-driver.js';
 import { readManifest, testworldHome } from '../../world/manifest.js';
 
 export interface PrivateHostpath {
   readonly driverName: string;
   readonly endpoint: string;
-  readonly socketPath: string;
   readonly stateDir: string;
-  process: ManagedProcess;
+  driver: CsiDriver;
   /** Stops (SIGTERM) and starts it again on the same socket and state dir. */
-  restart(opts?: { readonly downMs?: number }): Promise<void>;
+  restart(): Promise<void>;
   stop(): Promise<void>;
+  /** Starts it again after stop() (same socket and state dir). */
   start(): Promise<void>;
 }
 
@@ -27,62 +26,33 @@ export function hostpathBinary(): string {
     if (!fs.existsSync(fromEnv)) throw new Error(`HOSTPATHPLUGIN=${fromEnv} does not exist`);
     return fromEnv;
   }
-  const manifest = readManifest();
-  const bins = manifest.binaries as Readonly<Record<string, string>>;
-  const key = Object.keys(bins).find((k) => k.includes('hostpath'));
-  if (key && bins[key]) return bins[key];
+  const bins = readManifest().binaries as Readonly<Record<string, string>>;
+  const bin = bins['hostpathplugin'];
+  if (bin) return bin;
   throw new Error(
     `no hostpathplugin binary: ${path.join(testworldHome(), 'manifest.json')} lists none (keys: ${Object.keys(bins).join(', ')}) ` +
-      'and HOSTPATHPLUGIN is not set; run test/world/build.sh (the world with the hostpath driver) or build it per ../shared/third-party/README.md',
+      'and HOSTPATHPLUGIN is not set; run test/world/build.sh',
   );
 }
 
 export async function startPrivateHostpath(opts: { readonly driverName: string; readonly dir: string; readonly csiProto: string }): Promise<PrivateHostpath> {
-  const binary = hostpathBinary();
-  const socketPath = path.join(opts.dir, 'hp.sock');
   const stateDir = path.join(opts.dir, 'hp-state');
-  fs.mkdirSync(stateDir, { recursive: true });
-  const endpoint = `unix://${socketPath}`;
-  let generation = 0;
-  const launch = async (): Promise<ManagedProcess> => {
-    fs.rmSync(socketPath, { force: true });
-    const proc = startProcess({
-      name: `hostpath-${opts.driverName}-${++generation}`,
-      binary,
-      logDir: opts.dir,
-      args: [`--endpoint=${endpoint}`, `--drivername=${opts.driverName}`, '--nodeid=fault-node', `--statedir=${stateDir}`, '--v=4'],
-    });
-    const admin = CsiAdmin.open({ endpoint, csiProto: opts.csiProto });
-    try {
-      await waitUntil(async (signal) => fs.existsSync(socketPath) && (await admin.getPluginInfo(signal)).name === opts.driverName, {
-        what: `hostpathplugin ${opts.driverName}`,
-        timeoutMs: 20_000,
-        process: proc,
-      });
-    } catch (err) {
-      await proc.stop();
-      throw err;
-    } finally {
-      admin.close();
-    }
-    return proc;
-  };
+  const launch = (): Promise<CsiDriver> =>
+    startCsiDriver({ kind: 'hostpath', binary: hostpathBinary(), driverName: opts.driverName, socketDir: opts.dir, logDir: opts.dir, csiProto: opts.csiProto, stateDir, timeoutMs: 20_000 });
+  const driver = await launch();
   const hp: PrivateHostpath = {
     driverName: opts.driverName,
-    endpoint,
-    socketPath,
+    endpoint: driver.endpoint,
     stateDir,
-    process: await launch(),
+    driver,
     async stop() {
-      await hp.process.stop();
+      await hp.driver.process.stop();
     },
     async start() {
-      hp.process = await launch();
+      hp.driver = await launch();
     },
-    async restart(o = {}) {
-      await hp.process.stop();
-      if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
-      hp.process = await launch();
+    async restart() {
+      hp.driver = await hp.driver.restart();
     },
   };
   return hp;

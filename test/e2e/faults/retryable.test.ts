@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { gaps } from '../../world/csi-fault-proxy.js';
-import { backendFor, contentName, setupFaults, waitReady, type FaultEnv } from './fault-world.js';
+import { backendFor, contentName, recordRow, setupFaults, waitReady, type FaultEnv } from './fault-world.js';
 
 let env: FaultEnv;
 beforeAll(async () => {
@@ -35,6 +35,7 @@ describe('retryable CreateSnapshot answers', () => {
     expect(spacing[2]).toBeGreaterThanOrEqual(760);
     const onDriver = await backendFor(env, f);
     expect(onDriver.map((s) => s.snapshot_id)).toEqual([content.status?.snapshotHandle]);
+    recordRow(`retryable ${_name}`, `CreateSnapshot answered ${_name} 3 times (not forwarded)`, `ready; proxy: ${calls.length} CreateSnapshot calls, gaps ${spacing.join('/')} ms; driver: ${onDriver.length} snapshot`);
   });
 });
 
@@ -54,5 +55,6 @@ describe('timeout', () => {
     expect(calls[0]?.driverCode).toBe(0);
     const onDriver = await backendFor(env, f);
     expect(onDriver.map((s) => s.snapshot_id)).toEqual([content.status?.snapshotHandle]);
+    recordRow('timeout, driver finishes late', 'first CreateSnapshot held 6.5 s by the proxy, then forwarded (sidecar --timeout=5s)', `ready; proxy: ${calls.length} calls (first cancelled by the caller, driver answered it OK later); driver: ${onDriver.length} snapshot`);
   });
 });

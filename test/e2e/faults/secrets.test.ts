@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { createNamespace } from '../../world/fixtures.js';
 import { freePort } from '../../world/ports.js';
 import { createSidecarIdentity } from '../../integration/rbac/sidecar-identity.js';
-import { FAULT_FLAGS, BEING_CREATED, backendFor, contentName, contentPath, setupFaults, signal, vsPath, waitContent, waitGone, waitReady, type Content, type FaultEnv } from './fault-world.js';
+import { FAULT_FLAGS, BEING_CREATED, recordRow, backendFor, contentName, contentPath, setupFaults, signal, vsPath, waitContent, waitGone, waitReady, type Content, type FaultEnv } from './fault-world.js';
 
 let env: FaultEnv;
 beforeAll(async () => {
@@ -36,6 +36,7 @@ describe('Secrets', () => {
     const calls = env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name && c.code === 0);
     expect(calls[0]?.request['secrets']).toEqual({ user: 'u1' });
     expect((await backendFor(env, f)).map((s) => s.snapshot_id)).toEqual([ready.status?.snapshotHandle]);
+    recordRow('Secret missing, then late', 'class names a Secret that does not exist; created later', `status.error naming it, 0 CreateSnapshot while missing; ready after; proxy: the OK CreateSnapshot carried the secret; driver: 1 snapshot`);
   });
 
   test('missing, and the VolumeSnapshot deleted before it appears: the content goes away, nothing on the driver', async () => {
@@ -46,6 +47,7 @@ describe('Secrets', () => {
     await waitGone(env, contentPath(contentName(f)));
     await waitGone(env, vsPath(f));
     expect(await backendFor(env, f)).toEqual([]);
+    recordRow('Secret missing, VolumeSnapshot deleted', 'class names a Secret that never appears; VolumeSnapshot deleted', `content and VolumeSnapshot gone; proxy: ${env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === `snapshot-${f.snapshot.metadata.uid}`).length} CreateSnapshot; driver: 0 snapshots`);
   });
 
   test('forbidden (the sidecar identity may not get secrets), then granted: error, then ready', async () => {
@@ -75,6 +77,7 @@ describe('Secrets', () => {
       await env.kube.create(`${rbac}/namespaces/${ns}/rolebindings`, { metadata: { name: 'read-creds' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-creds' }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }] }, signal());
       const ready = await waitReady(env, contentName(f));
       expect((await backendFor(env, f)).map((s) => s.snapshot_id)).toEqual([ready.status?.snapshotHandle]);
+      recordRow('Secret forbidden, then granted', 'sidecar identity from manifests/rbac.yaml minus get secrets; a Role granted later', 'status.error "forbidden" naming the Secret, 0 CreateSnapshot meanwhile; ready after the grant; driver: 1 snapshot');
     } finally {
       await env.sidecar.stop(5_000);
       await identity.dispose(signal());
@@ -123,6 +126,7 @@ describe('Secrets', () => {
     expect(events.items.some((e) => e.involvedObject.name === contentName(f))).toBe(true);
     expect(JSON.stringify(events)).not.toContain(sentinel);
     expect(seen[1]?.metadata.annotations?.[BEING_CREATED]).toBeUndefined();
+    recordRow('secret sentinel at --v=10', 'Secret value a random sentinel; one Unavailable on the way (error status + event)', `proxy: ${withSecret.length} calls carried it (${[...new Set(withSecret.map((c) => c.method))].join(', ')}); found in 0 of ${logText.split('\n').length} log lines, 0 events, 0 statuses, 0 metric lines`);
     env.startSidecar();
   });
 });
