@@ -46,7 +46,7 @@ demo: build components
 
 # Regenerates the README flag reference from the flag table.
 docs: build
-	$(NODE) dist/cli/print-flag-reference.js --update-readme
+	$(NODE) dist/cli/print-flag-reference.js README.md
 
 bench: build components
 	$(WORLD) bench/run.ts

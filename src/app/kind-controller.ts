@@ -101,6 +101,7 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
     timeoutMs: options.timeoutMs,
     timeoutText: formatGoDuration(options.timeoutMs),
     log,
+    onPossibleOrphan: (kind) => deps.metrics.countPossibleOrphan(kind),
   });
   const reconcile = contentReconciler({
     adapter,
@@ -113,6 +114,8 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
       namePrefix: wiring.namePrefix,
       nameUuidLength: wiring.nameUuidLength,
       extraCreateMetadata: options.extraCreateMetadata,
+      nowMs: clock.now(),
+      createGiveUpMs: options.ambiguousCreateGiveUpMs,
       classByName: (name) => {
         const c = classInformer.get(name);
         return c === undefined ? undefined : { name, driver: c.driver, parameters: c.parameters ?? {} };

@@ -297,6 +297,7 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   dur('poll-interval-start', 'ours', SEC, 'Initial interval between readiness checks of a snapshot the CSI driver reports as not ready to use. It grows 1.5x with each check (with jitter), up to poll-interval-max. Independent of the error back-off (retry-interval-start/max).', 'pollIntervalStartMs'),
   dur('poll-interval-max', 'ours', 30 * SEC, 'Maximum interval between readiness checks of a snapshot that is not ready to use yet.', 'pollIntervalMaxMs'),
   str('termination-log-path', 'ours', '/dev/termination-log', 'File the "Lost connection to CSI driver" message is written to before exiting (the container\'s terminationMessagePath).', 'terminationLogPath'),
+  dur('ambiguous-create-give-up', 'ours', 5 * MIN, 'How long after a content\'s deletion was requested a create whose outcome is unknown (the CSI driver answered no final error: Internal, Unknown, DataLoss, a timeout, or the credentials could not be read) may keep the being-created annotation and so block the deletion. The same create is re-issued meanwhile; after this time the annotation is released, a Warning event names the snapshot that may remain on the backend, and csi_snapshotter_possible_orphans_total counts it.', 'ambiguousCreateGiveUpMs'),
 ];
 
 /** Flags in Go's usage order (sorted by name, as flag.VisitAll). */

@@ -48,6 +48,8 @@ export interface Options {
   readonly pollIntervalStartMs: number;
   /** Cap of the readiness poll delay (--poll-interval-max, 30s); independent of error back-off. */
   readonly pollIntervalMaxMs: number;
+  /** How long an unresolved create may block a requested deletion (--ambiguous-create-give-up, 5m). */
+  readonly ambiguousCreateGiveUpMs: number;
   /** Where the connection-loss message goes (--termination-log-path, /dev/termination-log). */
   readonly terminationLogPath: string;
 

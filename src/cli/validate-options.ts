@@ -51,6 +51,7 @@ function ours(o: Options): string[] {
   ];
   if (o.workerThreads < 1) errors.push(`--worker-threads must be at least 1 (got ${o.workerThreads})`);
   if (!(o.timeoutMs > 0)) errors.push('--timeout must be greater than zero (e.g. 1m)');
+  if (o.ambiguousCreateGiveUpMs < 0) errors.push('--ambiguous-create-give-up must not be negative (0 gives up after the first unresolved attempt)');
   if (o.resyncPeriodMs < 0) errors.push('--resync-period must not be negative (0 disables resync)');
   errors.push(
     ...checkInterval({ flag: 'retry-interval-start', ms: o.retryIntervalStartMs }, { flag: 'retry-interval-max', ms: o.retryIntervalMaxMs }),

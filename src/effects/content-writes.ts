@@ -66,8 +66,11 @@ export class ContentWriter<T extends KubeObject> {
     }
   }
 
-  /** status.error + readyToUse=false, unless the same message is already there (upstream §3.6.2). */
-  async writeError(obj: T, message: string, signal: AbortSignal): Promise<{ readonly object: T; readonly changed: boolean }> {
+  /**
+   * status.error + readyToUse=false, unless the same message is already there (upstream §3.6.2).
+   * `errorOnly`: leave readyToUse alone (a failed delete says nothing about the snapshot's readiness).
+   */
+  async writeError(obj: T, message: string, signal: AbortSignal, errorOnly = false): Promise<{ readonly object: T; readonly changed: boolean }> {
     let changed = false;
     const object = await this.writeStatus(
       obj,
@@ -76,7 +79,7 @@ export class ContentWriter<T extends KubeObject> {
         if (st?.error?.message === message) return null;
         changed = true;
         const time = new Date(Math.floor(this.#deps.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-        return { error: { time, message }, readyToUse: false };
+        return errorOnly ? { error: { time, message } } : { error: { time, message }, readyToUse: false };
       },
       signal,
     );

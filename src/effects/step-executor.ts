@@ -1,6 +1,11 @@
 // Carries out one Action from decide(): at most one CSI call and the API writes it implies, in a
 // fixed order. It knows nothing of queues; it reports what happened as a StepOutcome and the
 // reconciler decides what comes next.
+//
+// Failure reporting follows upstream: a Warning event is emitted even when the status write that
+// goes with it fails; create and check failures are written to status.error (readyToUse=false) and
+// announced once per new message; delete-path failures are announced on every attempt (the event's
+// count grows, as upstream's) and only status.error is written, never readyToUse.
 
 import type { Clock } from '../base/clock.js';
 import { CsiRpcError } from '../csi/grpc-errors.js';
@@ -8,11 +13,12 @@ import type { Secrets, Snapshotter } from '../csi/snapshotter.js';
 import type { KubeObject } from '../kube/types.js';
 import type { DriverState, KindAdapter } from '../kinds/kind-adapter.js';
 import type { Logger } from '../observability/logger.js';
-import type { Action, Failure } from '../snapshot/action.js';
-import { classifyCreateError, needsHumanAction, remedyForCode } from '../snapshot/error-class.js';
+import type { Action, Failure, GiveUp } from '../snapshot/action.js';
+import { classifyCreateError, remedyForCode } from '../snapshot/error-class.js';
+import type { ContentKind } from '../snapshot/kind-vocabulary.js';
 import { deleteFailure, operationFailure } from '../snapshot/failure.js';
 import type { SecretRef } from '../snapshot/secret-reference.js';
-import { ContentWriter } from './content-writes.js';
+import { ContentGoneError, ContentWriter } from './content-writes.js';
 import type { ContentApi, EventSink, OwnWrites, SecretSource } from './ports.js';
 import { goQuote } from '../base/go-quote.js';
 
@@ -21,8 +27,16 @@ export type StepOutcome<T> =
   | { readonly kind: 'progress'; readonly object: T }
   /** The driver answered "not ready": stop here and poll. */
   | { readonly kind: 'not-ready'; readonly object: T }
-  /** The step failed; status.error and an event say why. `humanAction`: retrying soon will not help. */
-  | { readonly kind: 'failed'; readonly error: Error; readonly humanAction: boolean };
+  /** The step failed; status.error and an event say why. Retried with the error back-off. */
+  | { readonly kind: 'failed'; readonly error: Error };
+
+/**
+ * What one reconcile pass has already read, so the create that follows mark-being-created sends
+ * the credentials checked before the annotation was written (no second read that could fail).
+ */
+export class StepPass {
+  readonly credentials = new Map<string, Secrets>();
+}
 
 export class StepFailedError extends Error {
   readonly code = 'STEP_FAILED';
@@ -43,6 +57,8 @@ export interface StepExecutorDeps<T extends KubeObject> {
   readonly timeoutMs: number;
   readonly timeoutText: string;
   readonly log: Logger;
+  /** Counts a create given up on after deletion was requested (csi_snapshotter_possible_orphans_total). */
+  readonly onPossibleOrphan?: (kind: ContentKind) => void;
 }
 
 export class StepExecutor<T extends KubeObject> {
@@ -54,19 +70,21 @@ export class StepExecutor<T extends KubeObject> {
     this.#writer = new ContentWriter({ api: deps.api, ownWrites: deps.ownWrites, clock: deps.clock });
   }
 
-  async run(action: Action, obj: T, signal: AbortSignal): Promise<StepOutcome<T>> {
+  async run(action: Action, obj: T, signal: AbortSignal, pass: StepPass = new StepPass()): Promise<StepOutcome<T>> {
     const v = this.#d.adapter.vocabulary;
     switch (action.type) {
       case 'mark-being-created':
-        return progress(await this.#writer.setAnnotation(obj, v.annBeingCreated, 'yes', signal));
+        return this.#markBeingCreated(action, obj, signal, pass);
       case 'unmark-being-created':
         return progress(await this.#writer.setAnnotation(obj, v.annBeingCreated, null, signal));
       case 'remove-finalizer':
         return progress(await this.#writer.removeFinalizer(obj, v.finalizer, signal));
       case 'fail':
-        return this.#fail(obj, action.failure, false, undefined, signal);
+        return this.#fail(obj, action.failure, undefined, signal);
       case 'create':
-        return this.#create(action, obj, signal);
+        return this.#create(action, obj, signal, pass);
+      case 'abandon-create':
+        return this.#abandonCreate(obj, action.giveUp, action.reason, signal);
       case 'refresh':
         return this.#refresh(action, obj, signal);
       case 'delete-backend':
@@ -78,14 +96,32 @@ export class StepExecutor<T extends KubeObject> {
     }
   }
 
-  async #create(action: Extract<Action, { type: 'create' }>, obj: T, signal: AbortSignal): Promise<StepOutcome<T>> {
+  /** Upstream order: credentials first, then the annotation; an unreadable Secret leaves none. */
+  async #markBeingCreated(action: Extract<Action, { type: 'mark-being-created' }>, obj: T, signal: AbortSignal, pass: StepPass): Promise<StepOutcome<T>> {
+    const v = this.#d.adapter.vocabulary;
+    const secrets = await this.#secrets(action.secret, signal, pass);
+    if (!secrets.ok) return this.#fail(obj, this.#createCredentialsFailure(obj, action.phase, secrets), undefined, signal);
+    return progress(await this.#writer.setAnnotation(obj, v.annBeingCreated, 'yes', signal));
+  }
+
+  #createCredentialsFailure(obj: T, phase: 'create' | 'check', secrets: { readonly error: string; readonly remedy: string }): Failure {
+    const v = this.#d.adapter.vocabulary;
+    const name = obj.metadata.name;
+    const inner = `cannot get credentials for ${v.noun} content "${name}": ${secrets.error}`;
+    return operationFailure(v, phase, v.text.inputParameters(name, inner), secrets.remedy);
+  }
+
+  async #create(action: Extract<Action, { type: 'create' }>, obj: T, signal: AbortSignal, pass: StepPass): Promise<StepOutcome<T>> {
     const { adapter } = this.#d;
     const v = adapter.vocabulary;
     const name = obj.metadata.name;
-    const secrets = await this.#secrets(action.request.secret, signal);
+    const secrets = await this.#secrets(action.request.secret, signal, pass);
     if (!secrets.ok) {
-      const inner = `cannot get credentials for ${v.noun} content "${name}": ${secrets.error}`;
-      return this.#fail(obj, operationFailure(v, action.phase, v.text.inputParameters(name, inner), secrets.remedy), false, undefined, signal);
+      // The annotation stays: an earlier attempt may have reached the driver. Only the give-up
+      // bound of a requested deletion releases it.
+      const failure = this.#createCredentialsFailure(obj, action.phase, secrets);
+      if (action.giveUp !== undefined) return this.#abandonCreate(obj, action.giveUp, failure.message, signal);
+      return this.#fail(obj, failure, undefined, signal);
     }
     let state: DriverState;
     try {
@@ -94,11 +130,12 @@ export class StepExecutor<T extends KubeObject> {
       if (signal.aborted) throw err;
       const code = err instanceof CsiRpcError ? err.code : undefined;
       let current = obj;
+      const failure = operationFailure(v, action.phase, v.text.createFailed(action.request.sourceVolumeHandles, errorText(err)), remedyForCode(code, this.#d.timeoutText));
       // Only a final answer proves the driver created nothing for this name (upstream §3.11, plus
       // our 'ambiguous' class that keeps the annotation on Internal/Unknown, upstream #866).
       if (classifyCreateError(code) === 'final') current = await this.#writer.setAnnotation(obj, v.annBeingCreated, null, signal);
-      const failure = operationFailure(v, action.phase, v.text.createFailed(action.request.sourceVolumeHandles, errorText(err)), remedyForCode(code, this.#d.timeoutText));
-      return this.#fail(current, failure, needsHumanAction(code), err, signal);
+      else if (action.giveUp !== undefined) return this.#abandonCreate(obj, action.giveUp, failure.message, signal);
+      return this.#fail(current, failure, err, signal);
     }
     const nowNs = this.#nowNs();
     if (state.creationTimeNs === null) this.#d.log.warn('CSI driver returned no creation_time; recording the current time', { content: name });
@@ -113,22 +150,27 @@ export class StepExecutor<T extends KubeObject> {
     const name = obj.metadata.name;
     const secrets = await this.#secrets(action.request.secret, signal);
     if (!secrets.ok) {
-      return this.#fail(obj, operationFailure(v, 'check', `failed to get credentials for ${v.noun} content ${name}: ${secrets.error}`, secrets.remedy), false, undefined, signal);
+      return this.#fail(obj, operationFailure(v, 'check', `failed to get credentials for ${v.noun} content ${name}: ${secrets.error}`, secrets.remedy), undefined, signal);
     }
+    let answer;
     try {
-      const answer = await adapter.refresh(this.#d.snapshotter, action.request, secrets.data, this.#budget(signal));
-      if (answer.kind === 'not-found') {
-        const failure = operationFailure(v, 'check', `failed to list snapshot for content ${name}: "can not find snapshot for snapshotID ${action.request.handle}"`, 'the backend snapshot this content points to does not exist on the driver; check the handle');
-        return this.#fail(obj, failure, true, undefined, signal);
-      }
-      const nowNs = this.#nowNs();
-      const written = await this.#writer.writeStatus(obj, (cur) => adapter.statusPatch(cur, answer.state, nowNs), signal);
-      return answer.state.readyToUse ? progress(written) : { kind: 'not-ready', object: written };
+      answer = await adapter.refresh(this.#d.snapshotter, action.request, secrets.data, this.#budget(signal));
     } catch (err) {
-      if (signal.aborted || !(err instanceof CsiRpcError)) throw err;
-      const failure = operationFailure(v, 'check', `failed to list snapshot for content ${name}: ${goQuote(err.message)}`, remedyForCode(err.code, this.#d.timeoutText));
-      return this.#fail(obj, failure, needsHumanAction(err.code), err, signal);
+      if (signal.aborted) throw err;
+      // Any failure of the call is the content's error, gRPC status or not (upstream records both).
+      const code = err instanceof CsiRpcError ? err.code : undefined;
+      const failure = operationFailure(v, 'check', v.text.refreshFailed(name, errorText(err)), remedyForCode(code, this.#d.timeoutText));
+      return this.#fail(obj, failure, err, signal);
     }
+    if (answer.kind === 'not-found') {
+      const what = v.kind === 'VolumeSnapshotContent' ? `can not find snapshot for snapshotID ${action.request.handle}` : `can not find group snapshot for groupSnapshotID ${action.request.handle}`;
+      const failure = operationFailure(v, 'check', v.text.refreshFailed(name, what), `the backend ${v.noun} this content points to does not exist on the driver; check the handle`);
+      return this.#fail(obj, failure, undefined, signal);
+    }
+    const nowNs = this.#nowNs();
+    const state = answer.state;
+    const written = await this.#writer.writeStatus(obj, (cur) => adapter.statusPatch(cur, state, nowNs), signal);
+    return state.readyToUse ? progress(written) : { kind: 'not-ready', object: written };
   }
 
   async #deleteBackend(action: Extract<Action, { type: 'delete-backend' }>, obj: T, signal: AbortSignal): Promise<StepOutcome<T>> {
@@ -138,7 +180,7 @@ export class StepExecutor<T extends KubeObject> {
     const secrets = await this.#secrets(action.request.secret, signal);
     if (!secrets.ok) {
       const error = v.text.deleteInputParameters(name, secrets.error);
-      return this.#fail(obj, deleteFailure(v, 'credentials', error, secrets.remedy), false, undefined, signal);
+      return this.#fail(obj, deleteFailure(v, 'credentials', error, secrets.remedy), undefined, signal);
     }
     try {
       await adapter.delete(this.#d.snapshotter, action.request, secrets.data, this.#budget(signal));
@@ -150,30 +192,77 @@ export class StepExecutor<T extends KubeObject> {
       } else {
         const code = err instanceof CsiRpcError ? err.code : undefined;
         const error = `failed to delete ${v.noun} "${name}", err: failed to delete ${v.noun} content ${name}: ${goQuote(errorText(err))}`;
-        return this.#fail(obj, deleteFailure(v, 'delete', error, remedyForCode(code, this.#d.timeoutText)), needsHumanAction(code), err, signal);
+        return this.#fail(obj, deleteFailure(v, 'delete', error, remedyForCode(code, this.#d.timeoutText)), err, signal);
       }
     }
     this.#d.log.v(2).info('Deleted snapshot on the driver', { content: name, handle: action.request.handle });
     return progress(await this.#writer.writeStatus(obj, (cur) => adapter.clearedStatus(cur), signal));
   }
 
-  async #fail(obj: T, failure: Failure, humanAction: boolean, cause: unknown, signal: AbortSignal): Promise<StepOutcome<T>> {
-    const { object, changed } = await this.#writer.writeError(obj, failure.message, signal);
-    if (changed) {
-      const meta = object.metadata;
-      this.#d.events.warning(
-        { apiVersion: this.#d.adapter.apiVersion, kind: this.#d.adapter.vocabulary.kind, name: meta.name, uid: meta.uid, resourceVersion: meta.resourceVersion },
-        failure.eventReason,
-        failure.eventMessage,
-      );
+  async #fail(obj: T, failure: Failure, cause: unknown, signal: AbortSignal): Promise<StepOutcome<T>> {
+    const deletePath = failure.phase === 'delete';
+    let object = obj;
+    let changed = true;
+    try {
+      ({ object, changed } = await this.#writer.writeError(obj, failure.message, signal, deletePath));
+    } catch (err) {
+      if (err instanceof ContentGoneError || signal.aborted) throw err;
+      // As upstream: the event still goes out, so the user sees the error the status could not carry.
+      this.#d.log.warn('Could not record the error in status', { content: obj.metadata.name, err: errorText(err) });
     }
-    return { kind: 'failed', error: new StepFailedError(failure.message, { cause }), humanAction };
+    if (changed || deletePath) this.#warn(object, failure.eventReason, failure.eventMessage);
+    return { kind: 'failed', error: new StepFailedError(failure.message, { cause }) };
   }
 
-  async #secrets(ref: SecretRef | null, signal: AbortSignal): Promise<{ ok: true; data: Secrets } | { ok: false; error: string; remedy: string }> {
+  /**
+   * The give-up of a requested deletion: release the being-created annotation so the deletion can
+   * finish, and say loudly that the backend may hold a snapshot nobody will delete.
+   */
+  async #abandonCreate(obj: T, giveUp: GiveUp, lastError: string, signal: AbortSignal): Promise<StepOutcome<T>> {
+    const v = this.#d.adapter.vocabulary;
+    const name = obj.metadata.name;
+    const released = await this.#writer.setAnnotation(obj, v.annBeingCreated, null, signal);
+    const snapshot = giveUp.snapshotName === undefined ? 'of this content' : `"${giveUp.snapshotName}"`;
+    const volumes = giveUp.sourceVolumeHandles.join(', ');
+    const message =
+      `Deletion was requested at ${giveUp.deletionRequestedAt} and ${v.createRpc} ${snapshot} has had no final answer since ` +
+      `(--ambiguous-create-give-up passed); removed ${v.annBeingCreated} so the content can be deleted. ` +
+      `A ${v.noun} named ${snapshot} of volume(s) ${volumes} may remain on the backend of driver ${this.#driverOf(obj)}: ` +
+      `look for it there and delete it if it exists. Last error: ${lastError}`;
+    this.#d.log.warn('Gave up on an unresolved create after deletion was requested; possible orphan on the backend', {
+      content: name,
+      snapshotName: giveUp.snapshotName,
+      deletionTimestamp: giveUp.deletionRequestedAt,
+      lastError,
+    });
+    this.#warn(released, v.createAbandonedReason, message);
+    this.#d.onPossibleOrphan?.(v.kind);
+    return progress(released);
+  }
+
+  #driverOf(obj: T): string {
+    const spec = (obj as { readonly spec?: { readonly driver?: string } }).spec;
+    return spec?.driver ?? 'unknown';
+  }
+
+  #warn(obj: T, reason: string, message: string): void {
+    const meta = obj.metadata;
+    this.#d.events.warning(
+      { apiVersion: this.#d.adapter.apiVersion, kind: this.#d.adapter.vocabulary.kind, name: meta.name, uid: meta.uid, resourceVersion: meta.resourceVersion },
+      reason,
+      message,
+    );
+  }
+
+  async #secrets(ref: SecretRef | null, signal: AbortSignal, pass?: StepPass): Promise<{ ok: true; data: Secrets } | { ok: false; error: string; remedy: string }> {
     if (ref === null) return { ok: true, data: {} };
+    const key = `${ref.namespace}/${ref.name}`;
+    const known = pass?.credentials.get(key);
+    if (known !== undefined) return { ok: true, data: known };
     try {
-      return { ok: true, data: await this.#d.secrets.getSecretData(ref.namespace, ref.name, signal) };
+      const data = await this.#d.secrets.getSecretData(ref.namespace, ref.name, signal);
+      pass?.credentials.set(key, data);
+      return { ok: true, data };
     } catch (err) {
       if (signal.aborted) throw err;
       return {

@@ -30,7 +30,7 @@ export interface KindAdapter<T extends KubeObject> {
   toView(obj: T): ContentView;
   /** The fill-the-gaps status merge (upstream updateSnapshotContentStatus); null when nothing changes. */
   statusPatch(obj: T, state: DriverState, nowNs: bigint): Readonly<Record<string, unknown>> | null;
-  /** Status fields cleared after the backend object was deleted (error is kept). */
+  /** Status fields cleared after the backend object was deleted (as upstream: single keeps error, group clears it). */
   clearedStatus(obj: T): Readonly<Record<string, unknown>> | null;
   create(snapshotter: Snapshotter, request: CreateRequest, secrets: Secrets, budget: CallBudget): Promise<DriverState>;
   refresh(snapshotter: Snapshotter, request: RefreshRequest, secrets: Secrets, budget: CallBudget): Promise<RefreshAnswer>;

@@ -31,6 +31,7 @@ function toView(obj: VolumeGroupSnapshotContent): ContentView {
     vocabulary: GROUP,
     name: meta.name,
     deleting: meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null,
+    deletionTimestamp: meta.deletionTimestamp ?? undefined,
     deletionPolicy: spec.deletionPolicy,
     driver: spec.driver,
     className: spec.volumeGroupSnapshotClassName ?? undefined,
@@ -94,8 +95,9 @@ function clearedStatus(obj: VolumeGroupSnapshotContent): Record<string, unknown>
   const st = obj.status ?? undefined;
   if (st === undefined) return null;
   const patch: Record<string, unknown> = {};
-  // Upstream clears these three and keeps error and the member list.
-  for (const field of ['volumeGroupSnapshotHandle', 'readyToUse', 'creationTime'] as const) {
+  // Upstream clearGroupSnapshotContentStatus clears these four and keeps the member list (the
+  // single kind keeps its error; the group kind does not).
+  for (const field of ['volumeGroupSnapshotHandle', 'readyToUse', 'creationTime', 'error'] as const) {
     if (st[field] !== undefined && st[field] !== null) patch[field] = null;
   }
   return Object.keys(patch).length === 0 ? null : patch;

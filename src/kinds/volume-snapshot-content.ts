@@ -22,6 +22,7 @@ function toView(obj: VolumeSnapshotContent): ContentView {
     vocabulary: SINGLE,
     name: meta.name,
     deleting: meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null,
+    deletionTimestamp: meta.deletionTimestamp ?? undefined,
     deletionPolicy: spec.deletionPolicy,
     driver: spec.driver,
     className: spec.volumeSnapshotClassName ?? undefined,

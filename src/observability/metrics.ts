@@ -18,6 +18,8 @@ export interface SidecarMetrics {
   setDriverName(name: string): void;
   readonly workQueue: WorkQueueMetricsProvider;
   setLeader(leaseName: string, isLeader: boolean): void;
+  /** A create given up on after deletion was requested: a snapshot may remain on the backend (ours). */
+  countPossibleOrphan(kind: string): void;
   /** Seconds requests waited in the client-side QPS limiter (ours). */
   addThrottleSeconds(seconds: number): void;
 }
@@ -103,9 +105,16 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     help: 'Seconds Kubernetes API requests waited in the client-side --kube-api-qps/--kube-api-burst limiter.',
     registers: [registry],
   });
+  const orphans = new Counter({
+    name: 'csi_snapshotter_possible_orphans_total',
+    help: 'Creates whose outcome was still unknown when --ambiguous-create-give-up after the deletion request passed: the being-created annotation was released, and a snapshot may remain on the backend (see the Warning event on the content).',
+    labelNames: ['driver_name', 'kind'],
+    registers: [registry],
+  });
 
   return {
     registry,
+    countPossibleOrphan: (kind) => orphans.inc({ driver_name: driverName, kind }),
     csiObserver,
     setDriverName: (name) => {
       driverName = name;

@@ -3,9 +3,9 @@
 // clear status, drop the finalizer) in one pass, without waiting for watch events of its own
 // writes. The only back edge: each write's response is fed into the forward-only store.
 
-import { Result, TerminalError } from '../controller/result.js';
+import { Result } from '../controller/result.js';
 import { ContentGoneError } from '../effects/content-writes.js';
-import type { StepExecutor } from '../effects/step-executor.js';
+import { StepPass, type StepExecutor } from '../effects/step-executor.js';
 import type { KubeObject } from '../kube/types.js';
 import type { KindAdapter } from '../kinds/kind-adapter.js';
 import type { Logger } from '../observability/logger.js';
@@ -38,6 +38,7 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
     // A pre-provisioned content that never had a status looks the same after its backend delete;
     // remembering what this pass deleted turns the repeat into finalizer removal.
     const deletedHandles = new Set<string>();
+    const pass = new StepPass();
     for (let step = 0; step < MAX_STEPS_PER_PASS; step++) {
       const obj = store.get(key);
       if (obj === undefined) return Result.done();
@@ -60,7 +61,7 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
       }
       let outcome;
       try {
-        outcome = await executor.run(action, obj, signal);
+        outcome = await executor.run(action, obj, signal, pass);
       } catch (err) {
         if (err instanceof ContentGoneError) return Result.done();
         return Result.error(err);
@@ -75,7 +76,9 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
           polled = true;
           break;
         case 'failed':
-          return Result.error(outcome.humanAction ? new TerminalError(outcome.error.message, { cause: outcome.error }) : outcome.error);
+          // Every failure takes the --retry-interval-start … --retry-interval-max back-off, as
+          // upstream's rate-limited queue: those flags are the user's word on how hot to retry.
+          return Result.error(outcome.error);
       }
     }
     log.warn('Too many steps in one pass; continuing later', { [adapter.vocabulary.kind]: key });

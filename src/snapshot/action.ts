@@ -12,6 +12,20 @@ export interface CreateRequest {
   readonly secret: SecretRef | null;
 }
 
+/**
+ * Deletion was requested while a create's outcome is unknown (being-created annotation on, no
+ * handle) and it has stayed unknown for longer than --ambiguous-create-give-up: on the next failure
+ * (or at once when no create can be issued) the annotation is released so deletion can finish,
+ * and the possible orphan is announced by a Warning event and counted.
+ */
+export interface GiveUp {
+  /** The CSI snapshot (or group snapshot) name the create used; what to look for on the backend. */
+  readonly snapshotName: string | undefined;
+  readonly sourceVolumeHandles: readonly string[];
+  /** metadata.deletionTimestamp, named in the event. */
+  readonly deletionRequestedAt: string;
+}
+
 export interface DeleteRequest {
   /** snapshotHandle (single) or volumeGroupSnapshotHandle (group). */
   readonly handle: string;
@@ -45,9 +59,16 @@ export type Action =
   | { readonly type: 'done'; readonly reason: string }
   /** Another component must act first; re-check on the poll schedule (the watch may never tell us). */
   | { readonly type: 'wait'; readonly reason: string }
-  | { readonly type: 'mark-being-created'; readonly reason: string }
+  /**
+   * Records the intent to create. `secret` is read first (upstream getCSISnapshotInput runs before
+   * the annotation): a Secret that cannot be read fails the step without writing the annotation.
+   */
+  | { readonly type: 'mark-being-created'; readonly reason: string; readonly phase: 'create' | 'check'; readonly secret: SecretRef | null }
   | { readonly type: 'unmark-being-created'; readonly reason: string }
-  | { readonly type: 'create'; readonly reason: string; readonly phase: 'create' | 'check'; readonly request: CreateRequest }
+  /** `giveUp` set: if this create does not succeed or fail finally, release the annotation (see GiveUp). */
+  | { readonly type: 'create'; readonly reason: string; readonly phase: 'create' | 'check'; readonly request: CreateRequest; readonly giveUp?: GiveUp }
+  /** No create can be issued any more (inputs became invalid) and the give-up bound has passed. */
+  | { readonly type: 'abandon-create'; readonly reason: string; readonly giveUp: GiveUp }
   | { readonly type: 'refresh'; readonly reason: string; readonly request: RefreshRequest }
   | { readonly type: 'delete-backend'; readonly reason: string; readonly request: DeleteRequest }
   | { readonly type: 'remove-finalizer'; readonly reason: string }

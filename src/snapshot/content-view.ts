@@ -33,6 +33,8 @@ export interface ContentView {
   readonly vocabulary: KindVocabulary;
   readonly name: string;
   readonly deleting: boolean;
+  /** metadata.deletionTimestamp as the API wrote it (RFC 3339); undefined when not deleting. */
+  readonly deletionTimestamp: string | undefined;
   readonly deletionPolicy: string;
   readonly driver: string;
   readonly className: string | undefined;

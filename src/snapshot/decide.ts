@@ -11,9 +11,13 @@
 // - a deleting object we cannot delete yet is re-checked on the poll schedule ('wait'), never
 //   forgotten until a resync (upstream #1446);
 // - a pre-provisioned content with deletionPolicy Delete is deleted on the backend by its
-//   spec.source handle even before its status was first written.
+//   spec.source handle whenever its status carries none (never written, or error-only);
+// - the Secret of a create is read before the being-created annotation is written (as upstream);
+// - a create whose outcome stays unknown (ambiguous or transient errors, unreadable Secret,
+//   inputs gone invalid) blocks a requested deletion for at most ctx.createGiveUpMs, measured from
+//   metadata.deletionTimestamp; then the annotation is released and the possible orphan announced.
 
-import type { Action, CreateRequest } from './action.js';
+import type { Action, CreateRequest, GiveUp } from './action.js';
 import type { ClassView, ContentView } from './content-view.js';
 import { deleteFailure, operationFailure } from './failure.js';
 import { removePrefixedParameters } from './parameters.js';
@@ -28,11 +32,21 @@ export interface DecisionContext {
   readonly nameUuidLength: number;
   readonly extraCreateMetadata: boolean;
   readonly classByName: (name: string) => ClassView | undefined;
+  /** Wall-clock ms of this decision: decide() reads no clock, the caller passes time in. */
+  readonly nowMs: number;
+  /**
+   * --ambiguous-create-give-up: how long after metadata.deletionTimestamp a create with no final
+   * answer may keep the being-created annotation (and so block the deletion).
+   */
+  readonly createGiveUpMs: number;
 }
 
 export function shouldDelete(view: ContentView): boolean {
   if (!view.deleting) return false;
   if (view.source.type === 'pre-provisioned' && view.boundUid === '') return true;
+  // Nothing is ever created for a pre-provisioned content: a being-created annotation on one
+  // (copied manifests, hand edits) protects nothing and must not block its deletion.
+  if (view.source.type === 'pre-provisioned') return view.beingDeleted;
   // A create RPC may have produced a backend object we have not recorded: finish it first.
   if (view.beingCreated) return false;
   return view.beingDeleted;
@@ -84,10 +98,12 @@ function decideDeletion(view: ContentView): Action {
   const v = view.vocabulary;
   const status = view.status;
   // Upstream only deletes when status carries the handle; a pre-provisioned content deleted before
-  // its first status write would leak its backend snapshot under deletionPolicy Delete. Only a
-  // never-written status falls back to the spec handle: after our own delete the status is
-  // cleared (not absent), which must end in finalizer removal, not a second delete.
-  const handle = status?.handle ?? (view.source.type === 'pre-provisioned' && status === undefined ? view.source.handle : undefined);
+  // its first successful status write (no status, or only an error) would leak its backend
+  // snapshot under deletionPolicy Delete. So the spec handle stands in whenever status has none.
+  // After our own delete the status handle is cleared: the reconciler turns the repeat within the
+  // pass into finalizer removal, and a later pass (finalizer patch failed) repeats an idempotent
+  // DeleteSnapshot (CSI: OK for a missing snapshot; NotFound is accepted too) before it.
+  const handle = status?.handle ?? (view.source.type === 'pre-provisioned' ? view.source.handle : undefined);
   const memberOfGroup = v.kind === 'VolumeSnapshotContent' && status?.groupHandle !== undefined;
   if (view.deletionPolicy === 'Delete' && handle !== undefined && !memberOfGroup) {
     const creds = annotationSecret(view);
@@ -112,11 +128,29 @@ function decideDeletion(view: ContentView): Action {
   return { type: 'done', reason: 'deleting; no finalizer of ours left' };
 }
 
+/**
+ * Deletion was requested while a create's outcome is unknown, longer ago than the bound: the next
+ * failure releases the annotation. An unparseable deletionTimestamp counts as long ago (deletion
+ * must progress).
+ */
+function giveUpOnCreate(view: ContentView, ctx: DecisionContext, handles: readonly string[]): GiveUp | undefined {
+  if (!view.deleting || !view.beingCreated || view.status?.handle !== undefined) return undefined;
+  const requestedAt = view.deletionTimestamp ?? '';
+  const waited = ctx.nowMs - Date.parse(requestedAt);
+  if (waited < ctx.createGiveUpMs) return undefined;
+  const name = makeSnapshotName(ctx.namePrefix, view.boundUid, ctx.nameUuidLength, '');
+  return { snapshotName: name.ok ? name.name : undefined, sourceVolumeHandles: handles, deletionRequestedAt: requestedAt };
+}
+
 function decideCreate(view: ContentView, ctx: DecisionContext, phase: 'create' | 'check'): Action {
   const v = view.vocabulary;
-  const fail = (error: string, remedy: string): Action => ({ type: 'fail', reason: 'invalid input', failure: operationFailure(v, phase, error, remedy) });
   if (view.source.type !== 'dynamic') return { type: 'done', reason: 'not a dynamic content' };
   const handles = view.source.volumeHandles;
+  const giveUp = giveUpOnCreate(view, ctx, handles);
+  const fail = (error: string, remedy: string): Action =>
+    giveUp === undefined
+      ? { type: 'fail', reason: 'invalid input', failure: operationFailure(v, phase, error, remedy) }
+      : { type: 'abandon-create', reason: `no create can be issued (${error}) and deletion has waited past the give-up bound`, giveUp };
   const className = view.className;
   if (className === undefined || className === '') {
     return fail(v.text.inputParameters(view.name, v.text.noClass(view.name)), `set ${v.classField} to a class of driver ${ctx.driverName}`);
@@ -146,7 +180,7 @@ function decideCreate(view: ContentView, ctx: DecisionContext, phase: 'create' |
   const name = makeSnapshotName(ctx.namePrefix, view.boundUid, ctx.nameUuidLength, 'Corrupted snapshot object, it is missing UID');
   if (!name.ok) return fail(v.text.createFailed(handles, name.error), 'fix the name uuid length flag');
   if (!view.beingCreated && view.status?.handle === undefined) {
-    return { type: 'mark-being-created', reason: 'record intent before the create RPC' };
+    return { type: 'mark-being-created', reason: 'record intent before the create RPC', phase, secret: creds.ref };
   }
   const parameters: Record<string, string> = { ...params.parameters };
   if (ctx.extraCreateMetadata) {
@@ -155,7 +189,9 @@ function decideCreate(view: ContentView, ctx: DecisionContext, phase: 'create' |
     parameters[v.metadataKeys.contentName] = view.name;
   }
   const request: CreateRequest = { name: name.name, sourceVolumeHandles: handles, parameters, secret: creds.ref };
-  return { type: 'create', reason: phase === 'create' ? 'no status yet' : 'not ready: re-issue the same create', phase, request };
+  const reason = phase === 'create' ? 'no status yet' : 'not ready: re-issue the same create';
+  if (giveUp !== undefined) return { type: 'create', reason: `${reason}; deletion has waited past the give-up bound`, phase, request, giveUp };
+  return { type: 'create', reason, phase, request };
 }
 
 function decideRefresh(view: ContentView, ctx: DecisionContext): Action {
@@ -163,7 +199,7 @@ function decideRefresh(view: ContentView, ctx: DecisionContext): Action {
   const fail = (error: string, remedy: string | undefined): Action => ({ type: 'fail', reason: 'invalid input', failure: operationFailure(v, 'check', error, remedy) });
   const source = view.source;
   const handle = view.status?.handle ?? (source.type === 'pre-provisioned' ? source.handle : undefined);
-  if (handle === undefined) return fail(`failed to list snapshot for content ${view.name}: snapshotHandle is missing`, undefined);
+  if (handle === undefined) return fail(v.text.refreshHandleMissing(view.name), undefined);
   let secret: SecretRef | null = null;
   const className = view.className;
   if (className !== undefined && className !== '') {

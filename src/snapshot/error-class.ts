@@ -1,8 +1,10 @@
 // How a failed create RPC is judged. Upstream (isCSIFinalError) splits codes into final and
-// non-final and removes the being-created annotation on final ones. We add a third class,
-// `ambiguous`, for codes that say nothing about whether the backend object exists (Internal,
-// Unknown, DataLoss, and errors that are not gRPC statuses): removing the annotation there lets a
-// deletion skip DeleteSnapshot while the backend may still finish the snapshot (upstream #866).
+// non-final and removes the being-created annotation on final ones; an error that is not a gRPC
+// status is non-final there too. We add a third class, `ambiguous`, for codes upstream calls final
+// although they say nothing about whether the backend object exists (Internal, Unknown, DataLoss):
+// removing the annotation there lets a deletion skip DeleteSnapshot while the backend may still
+// finish the snapshot (upstream #866). Non-gRPC errors are in that class too (upstream: non-final).
+// Neither class blocks a requested deletion for ever: see GiveUp in ./action.ts.
 
 /** Go's codes.Code.String() names, as they appear in messages and metrics. */
 export type GrpcCodeName =
@@ -53,20 +55,6 @@ export function classifyCreateError(code: GrpcCodeName | undefined): CreateError
     case 'Unimplemented':
     case 'Unauthenticated':
       return 'final';
-  }
-}
-
-/** Codes the CSI spec says need a human to change something: retried on the slow tier, not hot. */
-export function needsHumanAction(code: GrpcCodeName | undefined): boolean {
-  switch (code) {
-    case 'InvalidArgument':
-    case 'AlreadyExists':
-    case 'Unimplemented':
-    case 'PermissionDenied':
-    case 'Unauthenticated':
-      return true;
-    default:
-      return false;
   }
 }
 

@@ -28,6 +28,10 @@ export interface KindVocabulary {
   readonly createFailed: EventVocabulary;
   readonly checkFailed: EventVocabulary;
   readonly deleteErrorReason: string;
+  /** Ours: the Warning event of a create given up on after deletion was requested (possible orphan). */
+  readonly createAbandonedReason: string;
+  /** The CSI RPC that creates this kind (named in messages about its outcome). */
+  readonly createRpc: string;
   /** Class parameters naming the secret for ListSnapshots (single) / GetVolumeGroupSnapshot (group). */
   readonly refreshSecret: { readonly label: string; readonly nameKey: string; readonly namespaceKey: string };
   /** The template variable holding the content name in class secret templates. */
@@ -41,6 +45,9 @@ export interface KindVocabulary {
     readonly createFailed: (sourceHandles: readonly string[], inner: string) => string;
     readonly inputParameters: (content: string, inner: string) => string;
     readonly deleteInputParameters: (content: string, inner: string) => string;
+    /** ListSnapshots / GetVolumeGroupSnapshot failed (upstream GetSnapshotStatus / GetGroupSnapshotStatus). */
+    readonly refreshFailed: (content: string, inner: string) => string;
+    readonly refreshHandleMissing: (content: string) => string;
   };
 }
 
@@ -57,6 +64,8 @@ export const SINGLE: KindVocabulary = {
   createFailed: { reason: 'SnapshotCreationFailed', prefix: 'Failed to create snapshot: ' },
   checkFailed: { reason: 'SnapshotContentCheckandUpdateFailed', prefix: 'Failed to check and update snapshot content: ' },
   deleteErrorReason: 'SnapshotDeleteError',
+  createAbandonedReason: 'SnapshotCreationAbandoned',
+  createRpc: 'CreateSnapshot',
   refreshSecret: { label: 'SnapshotterList', nameKey: K.PARAM_LIST_SECRET_NAME, namespaceKey: K.PARAM_LIST_SECRET_NAMESPACE },
   contentNameVar: 'volumesnapshotcontent.name',
   metadataKeys: { name: K.META_SNAPSHOT_NAME, namespace: K.META_SNAPSHOT_NAMESPACE, contentName: K.META_CONTENT_NAME },
@@ -66,6 +75,8 @@ export const SINGLE: KindVocabulary = {
     createFailed: (h, inner) => `failed to take snapshot of the volume ${h.join(' ')}: ${goQuote(inner)}`,
     inputParameters: (c, inner) => `failed to get input parameters to create snapshot for content ${c}: ${goQuote(inner)}`,
     deleteInputParameters: (c, inner) => `failed to get input parameters to delete snapshot for content ${c}: ${goQuote(inner)}`,
+    refreshFailed: (c, inner) => `failed to list snapshot for content ${c}: ${goQuote(inner)}`,
+    refreshHandleMissing: (c) => `failed to list snapshot for content ${c}: snapshotHandle is missing`,
   },
 };
 
@@ -85,6 +96,8 @@ export const GROUP: KindVocabulary = {
     prefix: 'Failed to check and update group snapshot content: ',
   },
   deleteErrorReason: 'GroupSnapshotDeleteError',
+  createAbandonedReason: 'GroupSnapshotCreationAbandoned',
+  createRpc: 'CreateVolumeGroupSnapshot',
   refreshSecret: {
     label: 'GroupSnapshotterGet',
     nameKey: K.PARAM_GROUP_GET_SECRET_NAME,
@@ -99,5 +112,7 @@ export const GROUP: KindVocabulary = {
     createFailed: (h, inner) => `failed to take group snapshot of the volumes [${h.join(' ')}]: ${goQuote(inner)}`,
     inputParameters: (c, inner) => `failed to get input parameters to create group snapshot for content ${c}: ${goQuote(inner)}`,
     deleteInputParameters: (c, inner) => `failed to get input parameters to delete group snapshot for content ${c}: ${goQuote(inner)}`,
+    refreshFailed: (c, inner) => `failed to list group snapshot for group snapshot content ${c}: ${goQuote(inner)}`,
+    refreshHandleMissing: (c) => `failed to list group snapshot for group snapshot content ${c}: groupSnapshotHandle is missing`,
   },
 };

@@ -39,6 +39,7 @@ export const UPSTREAM_DEFAULT_OPTIONS: Options = {
   logFlushFrequencyMs: 5_000,
   pollIntervalStartMs: 1_000,
   pollIntervalMaxMs: 30_000,
+  ambiguousCreateGiveUpMs: 5 * 60_000,
   nodeName: undefined,
   podNamespace: undefined,
   kubernetesServiceHost: undefined,

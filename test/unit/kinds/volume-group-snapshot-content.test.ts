@@ -149,13 +149,16 @@ describe('statusPatch (40)', () => {
 });
 
 describe('clearedStatus (38)', () => {
-  test('clears handle, readiness and creationTime; keeps error and the member list', () => {
+  test('clears handle, readiness, creationTime and error (upstream clearGroupSnapshotContentStatus); keeps the member list', () => {
     const obj = vgsc({ status: { volumeGroupSnapshotHandle: 'g1', readyToUse: true, creationTime: 'x', error: { message: 'm' }, volumeSnapshotInfoList: [{ snapshotHandle: 's1' }] } });
-    expect(kind.clearedStatus(obj)).toEqual({ volumeGroupSnapshotHandle: null, readyToUse: null, creationTime: null });
+    expect(kind.clearedStatus(obj)).toEqual({ volumeGroupSnapshotHandle: null, readyToUse: null, creationTime: null, error: null });
+  });
+  test('an error left by a failed delete attempt is cleared once the delete succeeded', () => {
+    expect(kind.clearedStatus(vgsc({ status: { error: { message: 'm' } } }))).toEqual({ error: null });
   });
   test('nothing to clear: no write', () => {
     expect(kind.clearedStatus(vgsc())).toBeNull();
-    expect(kind.clearedStatus(vgsc({ status: { error: { message: 'm' } } }))).toBeNull();
+    expect(kind.clearedStatus(vgsc({ status: { volumeSnapshotInfoList: [{ snapshotHandle: 's1' }] } }))).toBeNull();
   });
 });
 

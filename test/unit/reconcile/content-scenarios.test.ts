@@ -86,6 +86,8 @@ function world(opts: { extraMeta?: boolean; list?: boolean } = {}) {
     namePrefix: 'snapshot',
     nameUuidLength: -1,
     extraCreateMetadata: opts.extraMeta ?? true,
+    nowMs: clock.now(),
+    createGiveUpMs: 5 * 60_000,
     classByName: (n) => (classes as Record<string, (typeof classes)['gold']>)[n],
   };
   const executor = new StepExecutor({ adapter: volumeSnapshotContentKind, api, snapshotter, secrets, events: eventSink, ownWrites, clock, timeoutMs: 60_000, timeoutText: '1m0s', log: nullLogger });
@@ -400,7 +402,7 @@ test('a fractional clock (virtual time) still yields an integral creationTime', 
   });
   const reconcile = contentReconciler({
     adapter: volumeSnapshotContentKind, store, executor, log: nullLogger,
-    context: () => ({ driverName: DRIVER, listSnapshotsSupported: true, namePrefix: 'snapshot', nameUuidLength: -1, extraCreateMetadata: false, classByName: (n) => (n === 'gold' ? { name: 'gold', driver: DRIVER, parameters: {} } : undefined) }),
+    context: () => ({ driverName: DRIVER, listSnapshotsSupported: true, namePrefix: 'snapshot', nameUuidLength: -1, extraCreateMetadata: false, nowMs: clock.now(), createGiveUpMs: 300_000, classByName: (n) => (n === 'gold' ? { name: 'gold', driver: DRIVER, parameters: {} } : undefined) }),
   });
   store.observe(api.seed(content()));
   expect(await reconcile('content1', new AbortController().signal)).toEqual({ kind: 'done' });

@@ -87,6 +87,8 @@ function start() {
       namePrefix: 'groupsnapshot',
       nameUuidLength: -1,
       extraCreateMetadata: false,
+      nowMs: wholeMs.now(),
+      createGiveUpMs: 300_000,
       classByName: (n) => (n === 'gold' ? { name: 'gold', driver: DRIVER, parameters: {} } : undefined),
     }),
   });

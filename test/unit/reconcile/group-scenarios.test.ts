@@ -84,6 +84,8 @@ function world<T extends KubeObject>(adapter: KindAdapter<T>) {
     namePrefix: adapter === (groupKind as unknown) ? 'groupsnapshot' : 'snapshot',
     nameUuidLength: -1,
     extraCreateMetadata: true,
+    nowMs: clock.now(),
+    createGiveUpMs: 5 * 60_000,
     classByName: (n) => classes[n],
   };
   const executor = new StepExecutor({ adapter, api, snapshotter, secrets, events: eventSink, ownWrites, clock, timeoutMs: 60_000, timeoutText: '1m0s', log: nullLogger });

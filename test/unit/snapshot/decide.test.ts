@@ -5,7 +5,11 @@ import type { Action } from '../../../src/snapshot/action.js';
 import type { ContentView } from '../../../src/snapshot/content-view.js';
 import { decide, shouldDelete, type DecisionContext } from '../../../src/snapshot/decide.js';
 import type { KindVocabulary } from '../../../src/snapshot/kind-vocabulary.js';
-import { context, DRIVER, GROUP, SINGLE, status, view } from './view-builder.js';
+import { context, DRIVER, GROUP, NOW_MS, SINGLE, status, view } from './view-builder.js';
+
+const GIVE_UP = 5 * 60_000;
+/** An RFC 3339 deletionTimestamp `offsetMs` from the decision time. */
+const AT = (offsetMs: number): string => new Date(NOW_MS + offsetMs).toISOString();
 
 interface Row {
   readonly name: string;
@@ -43,6 +47,18 @@ const sharedRows: readonly Row[] = [
   { name: 'pre-provisioned ready, not deleting: done', view: { source: { type: 'pre-provisioned', handle: 'h', memberHandles: ['m'] }, status: status({ handle: 'h', readyToUse: true }) }, expect: 'done' },
   { name: 'pre-provisioned Retain being deleted: finalizer only', view: { deleting: true, beingDeleted: true, deletionPolicy: 'Retain', source: { type: 'pre-provisioned', handle: 'h', memberHandles: ['m'] } }, expect: 'remove-finalizer' },
   { name: 'pre-provisioned with a missing class: fail', view: { className: 'missing', source: { type: 'pre-provisioned', handle: 'h', memberHandles: ['m'] } }, expect: 'fail' },
+  // Issue 13 item 3: the spec handle stands in whenever status has none.
+  { name: 'pre-provisioned Delete with an error-only status: delete by the spec handle', view: { deleting: true, beingDeleted: true, source: { type: 'pre-provisioned', handle: 'h', memberHandles: ['m'] }, status: status({ readyToUse: false, errorMessage: 'driver down' }) }, expect: 'delete-backend' },
+  { name: 'pre-provisioned Delete after our own status clear: delete again (idempotent)', view: { deleting: true, beingDeleted: true, source: { type: 'pre-provisioned', handle: 'h', memberHandles: ['m'] }, status: status({}) }, expect: 'delete-backend' },
+  { name: 'pre-provisioned with a stray being-created annotation, being deleted: delete', view: { deleting: true, beingDeleted: true, beingCreated: true, source: { type: 'pre-provisioned', handle: 'h', memberHandles: ['m'] } }, expect: 'delete-backend' },
+  // Issue 13 item 2: a create with no final answer blocks a requested deletion only until the bound.
+  { name: 'deleting while being created, within the give-up bound: re-issue the create', view: { deleting: true, deletionTimestamp: AT(-GIVE_UP + 1), beingDeleted: true, beingCreated: true }, expect: 'create' },
+  { name: 'deleting while being created, past the bound: still one more create (with giveUp)', view: { deleting: true, deletionTimestamp: AT(-GIVE_UP), beingDeleted: true, beingCreated: true }, expect: 'create' },
+  { name: 'deleting while being created, class gone, within the bound: fail', view: { deleting: true, deletionTimestamp: AT(-1000), beingDeleted: true, beingCreated: true, className: 'missing' }, expect: 'fail' },
+  { name: 'deleting while being created, class gone, past the bound: abandon the create', view: { deleting: true, deletionTimestamp: AT(-GIVE_UP), beingDeleted: true, beingCreated: true, className: 'missing' }, expect: 'abandon-create' },
+  { name: 'deleting while being created, unbound, past the bound: abandon the create', view: { deleting: true, deletionTimestamp: AT(-GIVE_UP), beingDeleted: true, beingCreated: true, boundUid: '' }, expect: 'abandon-create' },
+  { name: 'deleting while being created, unparseable deletionTimestamp: counts as past the bound', view: { deleting: true, deletionTimestamp: 'yesterday', beingDeleted: true, beingCreated: true, className: 'missing' }, expect: 'abandon-create' },
+  { name: 'not deleting, being created, class gone: fail, the annotation is never released', view: { beingCreated: true, className: 'missing' }, expect: 'fail' },
 ];
 
 describe.each([
@@ -206,4 +222,47 @@ describe('decide: refresh of pre-provisioned and group-member contents', () => {
 
 test('the driver name in context is the one compared', () => {
   expect(decide(view({ driver: DRIVER }), context({ driverName: 'x' })).type).toBe('ignore');
+});
+
+describe('decide: issue 13 details', () => {
+  test.each([['VolumeSnapshotContent', SINGLE, 'snapshot'], ['VolumeGroupSnapshotContent', GROUP, 'groupsnapshot']] as const)(
+    '%s: the give-up create names the CSI snapshot, the volumes and the deletion time; within the bound it carries no giveUp',
+    (_kind, vocabulary, prefix) => {
+      const ctx = context({ namePrefix: prefix });
+      const past = decide(view({ deleting: true, deletionTimestamp: AT(-GIVE_UP), beingDeleted: true, beingCreated: true }, vocabulary), ctx);
+      if (past.type !== 'create') throw new Error(`expected create, got ${past.type}`);
+      expect(past.giveUp).toEqual({
+        snapshotName: `${prefix}-snapuid1`,
+        sourceVolumeHandles: vocabulary === GROUP ? ['vh1', 'vh2'] : ['vh1'],
+        deletionRequestedAt: AT(-GIVE_UP),
+      });
+      const within = decide(view({ deleting: true, deletionTimestamp: AT(-GIVE_UP + 1), beingDeleted: true, beingCreated: true }, vocabulary), ctx);
+      if (within.type !== 'create') throw new Error(`expected create, got ${within.type}`);
+      expect(within.giveUp).toBeUndefined();
+    },
+  );
+
+  test('the bound is a context value: a longer --ambiguous-create-give-up keeps waiting', () => {
+    const v = view({ deleting: true, deletionTimestamp: AT(-GIVE_UP), beingDeleted: true, beingCreated: true, className: 'missing' });
+    expect(decide(v, context({ createGiveUpMs: GIVE_UP + 1 })).type).toBe('fail');
+    expect(decide(v, context({ createGiveUpMs: GIVE_UP })).type).toBe('abandon-create');
+  });
+
+  test('mark-being-created carries the Secret to read before the annotation is written (item 1)', () => {
+    const a = decide(view({ secretAnnotations: { name: 'secret', namespace: 'default' } }), context());
+    expect(a).toEqual({ type: 'mark-being-created', reason: 'record intent before the create RPC', phase: 'create', secret: { namespace: 'default', name: 'secret' } });
+  });
+
+  test('pre-provisioned Delete with an error-only status deletes the spec handle (item 3)', () => {
+    const a = decide(view({ deleting: true, beingDeleted: true, className: undefined, source: { type: 'pre-provisioned', handle: 'spec-h', memberHandles: [] }, status: status({ readyToUse: false, errorMessage: 'x' }) }), context());
+    expect(a).toMatchObject({ type: 'delete-backend', request: { handle: 'spec-h' } });
+  });
+
+  test('group refresh failures use group wording (item 8)', () => {
+    const a = decide(view({ className: 'missing', source: { type: 'pre-provisioned', handle: 'h', memberHandles: ['m'] } }, GROUP), context());
+    expect(a.type).toBe('fail');
+    expect(GROUP.text.refreshHandleMissing('c')).toBe('failed to list group snapshot for group snapshot content c: groupSnapshotHandle is missing');
+    expect(GROUP.text.refreshFailed('c', 'boom')).toBe('failed to list group snapshot for group snapshot content c: "boom"');
+    expect(SINGLE.text.refreshFailed('c', 'boom')).toBe('failed to list snapshot for content c: "boom"');
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { classifyChange, type ObjectLike } from '../../../src/snapshot/change-filter.js';
-import { classifyCreateError, needsHumanAction, type GrpcCodeName } from '../../../src/snapshot/error-class.js';
+import { classifyCreateError, type GrpcCodeName } from '../../../src/snapshot/error-class.js';
 import { ANN_BEING_CREATED, ANN_BEING_DELETED } from '../../../src/snapshot/keys.js';
 import { removePrefixedParameters } from '../../../src/snapshot/parameters.js';
 import { secretFromAnnotations, secretFromClassParameters } from '../../../src/snapshot/secret-reference.js';
@@ -105,10 +105,6 @@ describe('classifyCreateError', () => {
     ['DataLoss', 'ambiguous'],
     [undefined, 'ambiguous'],
   ])('%s → %s', (code, expected) => expect(classifyCreateError(code)).toBe(expected));
-  test('human-action codes', () => {
-    expect(needsHumanAction('InvalidArgument')).toBe(true);
-    expect(needsHumanAction('DeadlineExceeded')).toBe(false);
-  });
 });
 
 describe('classifyChange (upstream TestShouldEnqueueContentChange, scenarios 22–23)', () => {

@@ -5,6 +5,8 @@ import type { DecisionContext } from '../../../src/snapshot/decide.js';
 import { GROUP, SINGLE, type KindVocabulary } from '../../../src/snapshot/kind-vocabulary.js';
 
 export const DRIVER = 'csi-mock-plugin';
+/** The decision time of every context(); deletion timestamps are set relative to it. */
+export const NOW_MS = Date.UTC(2026, 10, 23, 12);
 
 export function status(over: Partial<StatusView> = {}): StatusView {
   return { handle: undefined, groupHandle: undefined, readyToUse: undefined, errorMessage: undefined, memberHandles: [], ...over };
@@ -15,6 +17,7 @@ export function view(over: Partial<ContentView> = {}, vocabulary: KindVocabulary
     vocabulary,
     name: 'content1',
     deleting: false,
+    deletionTimestamp: undefined,
     deletionPolicy: 'Delete',
     driver: DRIVER,
     className: 'gold',
@@ -55,6 +58,8 @@ export function context(over: Partial<DecisionContext> = {}): DecisionContext {
     nameUuidLength: -1,
     extraCreateMetadata: true,
     classByName: (name) => classes[name],
+    nowMs: NOW_MS,
+    createGiveUpMs: 5 * 60_000,
     ...over,
   };
 }
