@@ -1,7 +1,7 @@
 // The API connection each client of the process gets from the flags and environment: the
 // kubeconfig (or in-cluster) endpoint, the proxy variables, our User-Agent, and its own
-// --kube-api-qps/--kube-api-burst bucket (as upstream, the leader-election client and the
-// controller client are throttled separately).
+// --kube-api-qps/--kube-api-burst bucket (as upstream, the leader-election client, the snapshot
+// API client and the core API client are throttled separately).
 
 import type { Clock } from '../base/clock.js';
 import { TokenBucket } from '../base/token-bucket.js';
@@ -32,4 +32,30 @@ export function loadApiClientConfig(params: ApiClientConfigParams): SidecarKubeC
       },
     },
   });
+}
+
+/**
+ * The content controller's API connections, as upstream main.go's two clientsets: `snapshot`
+ * (snapClient: informers and writes of (group) snapshot contents and classes) and `core`
+ * (kubeClient: Secrets and Events). Each has its own --kube-api-qps/--kube-api-burst bucket, as
+ * client-go gives every clientset its own rate limiter, so a burst of Events never slows a status
+ * write and the controller gets upstream's total throughput at the same flags.
+ */
+export interface ControllerApiClients {
+  readonly snapshot: SidecarKubeConfig;
+  readonly core: SidecarKubeConfig;
+  /** Closes both connection pools. */
+  close(): Promise<void>;
+}
+
+export function loadControllerApiClients(params: ApiClientConfigParams): ControllerApiClients {
+  const snapshot = loadApiClientConfig(params);
+  const core = loadApiClientConfig(params);
+  return {
+    snapshot,
+    core,
+    close: async () => {
+      await Promise.all([snapshot.close(), core.close()]);
+    },
+  };
 }

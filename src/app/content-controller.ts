@@ -1,5 +1,6 @@
-// Wires the content controllers of both kinds over one set of Kubernetes clients (one QPS bucket
-// for every request, one event recorder): VolumeSnapshotContent always, VolumeGroupSnapshotContent
+// Wires the content controllers of both kinds over one set of Kubernetes clients (upstream's two:
+// the snapshot API client and the core API client for Secrets and Events, each with its own QPS
+// bucket; one event recorder): VolumeSnapshotContent always, VolumeGroupSnapshotContent
 // when group support is wanted and the group API answers (./group-snapshot-api.ts). The two kinds
 // share everything but their adapter, coordinates, queue name and name flags (./kind-controller.ts).
 
@@ -22,7 +23,7 @@ import { volumeSnapshotContentKind } from '../kinds/volume-snapshot-content.js';
 import type { Logger } from '../observability/logger.js';
 import type { SidecarMetrics } from '../observability/metrics.js';
 import { LABEL_MANAGED_BY } from '../snapshot/keys.js';
-import { loadApiClientConfig } from './api-client-config.js';
+import { loadControllerApiClients } from './api-client-config.js';
 import { decideGroupSnapshotSupport, type GroupSnapshotSupport } from './group-snapshot-api.js';
 import { startKindController, type KindControllerDeps, type RunningKindController } from './kind-controller.js';
 
@@ -59,14 +60,16 @@ export interface RunningContentController {
 
 export function startContentController(deps: ContentControllerDeps): RunningContentController {
   const { options, log, clock, driverName } = deps;
-  const kubeConfig = loadApiClientConfig({
+  const clients = loadControllerApiClients({
     options,
     version: deps.version,
     clock,
     onThrottled: (waitedMs) => deps.metrics.addThrottleSeconds(waitedMs / 1000),
   });
-  const transport = new KubeTransport({ kubeConfig, clock, logger: log });
-  const events = new EventRecorder({ transport, clock, logger: log, component: `csi-snapshotter ${driverName}` });
+  // Snapshot API (contents, classes) and core API (Secrets, Events): two buckets, as upstream.
+  const transport = new KubeTransport({ kubeConfig: clients.snapshot, clock, logger: log });
+  const coreTransport = new KubeTransport({ kubeConfig: clients.core, clock, logger: log });
+  const events = new EventRecorder({ transport: coreTransport, clock, logger: log, component: `csi-snapshotter ${driverName}` });
   const shared: KindControllerDeps = {
     options,
     log,
@@ -77,7 +80,7 @@ export function startContentController(deps: ContentControllerDeps): RunningCont
     metrics: deps.metrics,
     transport,
     events: { warning: (target, reason, message) => events.warning(target, reason, message) },
-    secrets: new SecretReader(transport),
+    secrets: new SecretReader(coreTransport),
   };
 
   const single = startKindController(
@@ -138,6 +141,7 @@ export function startContentController(deps: ContentControllerDeps): RunningCont
       await Promise.all([single.stop(), group?.stop()]);
       await groupDone.catch(() => undefined);
       await events.close();
+      await clients.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 // Start-up conversation with the CSI driver, upstream main.go steps 9–15 in order
-// (upstream-sidecar.md §2): dial (30 s), GetPluginInfo, Probe until ready, check
+// (upstream-sidecar.md §2): dial (30 s), GetPluginInfo, (the caller's beforeProbe: upstream starts
+// its HTTP server here), Probe until ready, check
 // CREATE_DELETE_SNAPSHOT, and — only with the CSIVolumeGroupSnapshot gate — ask the
 // GroupController for its capabilities (advisory). Every RPC carries its own --timeout deadline.
 // Any failure is a StartupError carrying the process exit code; the connection is closed then.
@@ -63,6 +64,12 @@ export interface HandshakeParams {
   readonly observer?: CsiCallObserver;
   /** Called as soon as GetPluginInfo named the driver (upstream labels later samples with it). */
   readonly onDriverName?: (name: string) => void;
+  /**
+   * Runs after GetPluginInfo and before the readiness probe, where upstream starts its HTTP server,
+   * so /metrics and the health endpoints answer while a slow driver is still probed. A rejection
+   * ends the handshake with that error (the connection is closed).
+   */
+  readonly beforeProbe?: (driverName: string) => Promise<void>;
   /** Test hooks: upstream's fixed 30 s dial budget and 1 s probe interval. */
   readonly connectTimeoutMs?: number;
   readonly probeIntervalMs?: number;
@@ -127,6 +134,7 @@ async function afterConnect(params: HandshakeParams, connection: CsiConnection):
   });
   log.info('CSI driver name', { driver: driverName });
   params.onDriverName?.(driverName);
+  await params.beforeProbe?.(driverName);
 
   await probeForever({
     client,

@@ -21,6 +21,7 @@ import type { Logger } from '../observability/logger.js';
 import type { SidecarMetrics } from '../observability/metrics.js';
 import { exponentialBackoff } from '../queue/backoff.js';
 import { readinessPollSchedule } from '../queue/poll-schedule.js';
+import { startResync } from '../queue/resync.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { contentReconciler } from '../reconcile/content-reconciler.js';
 import { OwnWriteLog } from '../reconcile/own-write-log.js';
@@ -58,6 +59,7 @@ export interface KindControllerDeps {
   readonly listSnapshotsSupported: boolean;
   readonly snapshotter: Snapshotter;
   readonly metrics: SidecarMetrics;
+  /** The snapshot API client (upstream snapClient): informers and content writes. */
   readonly transport: KubeTransport;
   readonly events: EventSink;
   readonly secrets: SecretSource;
@@ -136,11 +138,13 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
 
   let resyncTimer: { cancel(): void } | undefined;
   const scheduleResync = (): void => {
-    resyncTimer = clock.setTimer(() => {
-      // A safety net, queued behind every new or changed object.
-      for (const c of store.list()) queue.add(c.metadata.name, 'low');
-      scheduleResync();
-    }, options.resyncPeriodMs);
+    // A safety net, queued behind every new or changed object; --resync-period=0 turns it off.
+    resyncTimer = startResync({
+      clock,
+      periodMs: options.resyncPeriodMs,
+      keys: () => store.list().map((c) => c.metadata.name),
+      add: (key) => queue.add(key, 'low'),
+    });
   };
 
   let synced = false;

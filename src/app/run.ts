@@ -1,18 +1,24 @@
 // The sidecar's main sequence: signal handling, metrics, the CSI driver handshake (in every
-// replica, as upstream), the diagnostics HTTP server, leader election (with --leader-election),
+// replica, as upstream) with the diagnostics HTTP server started between GetPluginInfo and the
+// readiness probe (where upstream starts it), leader election (with --leader-election),
 // then the content controller until a signal or a lost Lease.
 // Returns the process exit code; bin/ calls process.exit with it.
 
 import type { Clock } from '../base/clock.js';
 import { systemClock } from '../base/clock.js';
-import type { Options } from '../cli/options.js';
+import { FEATURE_GATE_GROUP_SNAPSHOT, type Options } from '../cli/options.js';
 import { exitOnConnectionLoss } from '../csi/connection-loss.js';
 import type { Logger } from '../observability/logger.js';
 import { readPackageVersion } from '../cli/cli-main.js';
 import { createMetrics } from '../observability/metrics.js';
 import { HttpEndpointError, startDiagnosticsServer } from '../observability/http-server.js';
 import { KubeConfigError } from '../kube/kube-config.js';
-import { startContentController, type RunningContentController } from './content-controller.js';
+import {
+  CONTENT_QUEUE_NAME,
+  GROUP_CONTENT_QUEUE_NAME,
+  startContentController,
+  type RunningContentController,
+} from './content-controller.js';
 import { handshake, StartupError, type DriverInfo } from './driver-handshake.js';
 import { createLeaderElection, type SidecarLeaderElection } from './leader-election.js';
 
@@ -71,6 +77,33 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
   });
 
   const metrics = createMetrics();
+  // Upstream makes both queues (and so their workqueue_* series) in every replica before leader
+  // election; registering them here keeps them visible at 0 from the first scrape, standby included.
+  metrics.workQueue(CONTENT_QUEUE_NAME);
+  if (options.featureGates.get(FEATURE_GATE_GROUP_SNAPSHOT) === true) metrics.workQueue(GROUP_CONTENT_QUEUE_NAME);
+  let controller: RunningContentController | undefined;
+  let http: { close(): Promise<void> } | undefined;
+  let election: SidecarLeaderElection | undefined;
+  let driverReady = false;
+  const serveDiagnostics = async (): Promise<void> => {
+    const address = options.httpEndpoint || options.metricsAddress;
+    if (address === '') return;
+    http = await startDiagnosticsServer({
+      address,
+      metricsPath: options.metricsPath,
+      registry: metrics.registry,
+      // As upstream: the leader-election check only with --http-endpoint, not --metrics-address.
+      // Until the elector exists it reports healthy, as client-go's HealthzAdaptor without an elector.
+      ...(options.leaderElection && options.httpEndpoint !== '' ? { leaderElectionCheck: () => election?.check() } : {}),
+      readiness: () => {
+        if (!driverReady) return 'CSI driver not ready';
+        // A standby has nothing to sync and must not hold up a rollout by looking unready.
+        if (controller?.synced() || (election !== undefined && !election.leading())) return undefined;
+        return 'caches not synced';
+      },
+    });
+    log.info('Serving diagnostics', { address, metricsPath: options.metricsPath });
+  };
   try {
     const driver = await handshake({
       options,
@@ -80,13 +113,13 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
       onConnectionLost,
       observer: metrics.csiObserver,
       onDriverName: (name) => metrics.setDriverName(name),
+      // Upstream serves /metrics (and later the leader-election check) before ProbeForever.
+      beforeProbe: serveDiagnostics,
       connectTimeoutMs: deps.connectTimeoutMs,
       probeIntervalMs: deps.probeIntervalMs,
     });
     metrics.setDriverName(driver.driverName);
-    let controller: RunningContentController | undefined;
-    let http: { close(): Promise<void> } | undefined;
-    let election: SidecarLeaderElection | undefined;
+    driverReady = true;
     try {
       logDriver(log, driver);
       // Everything above ran in every replica (upstream); informers and workers run only in the leader.
@@ -99,20 +132,6 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
           version: readPackageVersion(import.meta.url),
           setLeader: (name, isLeader) => metrics.setLeader(name, isLeader),
         });
-      }
-      const address = options.httpEndpoint || options.metricsAddress;
-      if (address !== '') {
-        const le = election;
-        http = await startDiagnosticsServer({
-          address,
-          metricsPath: options.metricsPath,
-          registry: metrics.registry,
-          // As upstream: the leader-election check only with --http-endpoint, not --metrics-address.
-          ...(le !== undefined && options.httpEndpoint !== '' ? { leaderElectionCheck: () => le.check() } : {}),
-          // A standby has nothing to sync and must not hold up a rollout by looking unready.
-          readiness: () => (controller?.synced() || (le !== undefined && !le.leading()) ? undefined : 'caches not synced'),
-        });
-        log.info('Serving diagnostics', { address, metricsPath: options.metricsPath });
       }
       const leading = election === undefined || (await election.lead(stop.signal, () => finish(1, 'stopped leading')));
       if (leading && !stop.signal.aborted) {
@@ -141,7 +160,6 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     } finally {
       // After in-flight work: release the Lease so a standby takes over at once.
       await election?.close();
-      await http?.close();
       driver.connection.close();
     }
     return exitCode;
@@ -161,6 +179,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     if (stop.signal.aborted) return exitCode; // stopped (or lost the driver) during start-up
     throw err;
   } finally {
+    await http?.close();
     for (const name of SHUTDOWN_SIGNALS) process.off(name, onSignal);
     deps.stopSignal?.removeEventListener('abort', onExternalStop);
   }

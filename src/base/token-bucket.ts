@@ -33,7 +33,8 @@ export class TokenBucket {
   constructor(options: TokenBucketOptions) {
     this.clock = options.clock;
     const qps = options.qps === 0 ? DEFAULT_QPS : options.qps;
-    this.unlimited = !(qps > 0);
+    // NaN and negative: no limiter (rest.Config); +Inf: x/time/rate's unlimited rate.Inf.
+    this.unlimited = !(qps > 0) || qps === Infinity;
     this.qps = this.unlimited ? 0 : qps;
     // x/time/rate with burst 0 refuses every wait; one token is the least that can make progress.
     this.burst = Math.max(1, options.burst === 0 ? DEFAULT_BURST : Math.floor(options.burst));

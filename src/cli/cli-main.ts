@@ -56,6 +56,7 @@ export function cliMain(
         // Go's flag parsing stops at the first non-flag argument (`--leader-election false …`).
         log.warn('Ignoring command-line arguments from the first non-flag argument on', { args: cl.ignoredArgs });
       }
+      for (const warning of cl.warnings) log.warn(warning);
       if (options.automaxprocs) log.v(2).info('--automaxprocs has no effect: the Node.js runtime has no GOMAXPROCS');
       if (options.vmodule !== '') log.v(2).info('--vmodule is accepted but per-file verbosity is not implemented', { vmodule: options.vmodule });
       return { kind: 'run', options, log };

@@ -3,7 +3,8 @@
 // Unlike Go's usage it lists every default, zero values included.
 
 import type { FlagRow, FlagKind, FlagSupport } from './flag-table.js';
-import { FEATURE_GATES, FLAG_TABLE } from './flag-table.js';
+import { FEATURE_GATES, SIDECAR_FEATURE_GATES } from './feature-gates.js';
+import { FLAG_TABLE } from './flag-table.js';
 
 export const FLAG_REFERENCE_BEGIN = '<!-- flags:begin -->';
 export const FLAG_REFERENCE_END = '<!-- flags:end -->';
@@ -34,7 +35,10 @@ function cell(text: string): string {
 function defaultCell(row: FlagRow): string {
   switch (row.kind) {
     case 'feature-gates':
-      return FEATURE_GATES.map((g) => `\`${g.name}=${String(g.default)}\``).join(', ');
+      return (
+        SIDECAR_FEATURE_GATES.map((g) => `\`${g.name}=${String(g.default)}\``).join(', ') +
+        `; the other ${FEATURE_GATES.length - SIDECAR_FEATURE_GATES.length} gates upstream's vendored libraries register are accepted with no effect (as in upstream's sidecar)`
+      );
     case 'labels':
     case 'vmodule':
       return '(none)';

@@ -20,7 +20,7 @@ import {
   VModuleFlagValue,
 } from './flag-values.js';
 import type { Options } from './options.js';
-import { FEATURE_GATE_GROUP_SNAPSHOT, FEATURE_GATE_RELEASE_LEADER_ELECTION_ON_EXIT } from './options.js';
+import { knownFeatureLines } from './feature-gates.js';
 
 export type FlagKind =
   | 'bool'
@@ -43,22 +43,14 @@ export type FlagOrigin = 'csi-snapshotter' | 'csi-lib-utils' | 'component-base' 
  */
 export type FlagSupport = 'supported' | 'ignored' | 'rejected-if-set';
 
-/**
- * Known gates with their defaults and maturity (the words Go's KnownFeatures prints). Defaults are
- * v8.6.0's except CSIVolumeGroupSnapshot, on by default as in upstream HEAD (commit 01dc5193); a
- * cluster without the group CRDs then runs with group support off and one warning.
- */
-export const FEATURE_GATES: readonly { readonly name: string; readonly default: boolean; readonly stage: 'ALPHA' | 'BETA' }[] = [
-  { name: FEATURE_GATE_GROUP_SNAPSHOT, default: true, stage: 'BETA' },
-  { name: FEATURE_GATE_RELEASE_LEADER_ELECTION_ON_EXIT, default: false, stage: 'ALPHA' },
-];
+export { FEATURE_GATES } from './feature-gates.js';
 
 type MutableOptions = { -readonly [K in keyof Options]: Options[K] };
 
 /** What applying parsed flags produces before validation (./parse-options.ts). */
 export interface FlagDraft {
   readonly options: Partial<MutableOptions>;
-  /** --feature-gates entries exactly as given (unknown names are rejected in validation). */
+  /** --feature-gates entries exactly as given (resolved and checked in ./feature-gates.ts). */
   readonly featureGateSettings: Map<string, boolean>;
   /** Quirk flags set to a non-default value (upstream: validation error, exit 1). */
   readonly alphaLoggingFlagsSet: string[];
@@ -206,15 +198,15 @@ export const FLAG_TABLE: readonly FlagRow[] = [
       option: 'featureGates',
       usage:
         'Comma-seprated list of key=value pairs that describe feature gates for alpha/experimental features. Options are:\n' +
-        FEATURE_GATES.map((g) => `${g.name}=true|false (${g.stage} - default=${String(g.default)})`).join('\n'),
+        knownFeatureLines().join('\n'),
     },
     () => {
       const value = new FeatureGatesFlagValue();
       return {
         value,
+        // Resolved (AllAlpha/AllBeta, locked gates) into Options.featureGates by parse-options.
         apply: (d) => {
           for (const [k, v] of value.value) d.featureGateSettings.set(k, v);
-          d.options.featureGates = new Map(FEATURE_GATES.map((g) => [g.name, value.value.get(g.name) ?? g.default]));
         },
       };
     },

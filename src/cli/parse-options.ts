@@ -1,11 +1,13 @@
 // From argv + environment to a validated Options, in upstream's order and with upstream's exit
 // codes: flag syntax (exit 2, message + usage), logging configuration (1), feature gates (255),
-// --version (0), then the start-up checks upstream makes later in main() and the ones we add so a
-// bad value fails at start instead of panicking or misbehaving at the first snapshot (1; a missing
-// NODE_NAME is 255, as upstream's klog.Fatal). Pure: no I/O, the caller prints.
+// --version (0), then the start-up checks upstream makes later in main() (or panics on at the
+// first snapshot) with its exit codes (1; a missing NODE_NAME is 255, as upstream's klog.Fatal);
+// values upstream runs with come back as warnings (./validate-options.ts). Pure: no I/O, the
+// caller prints.
 
 import type { BoundFlag, FlagDraft } from './flag-table.js';
-import { FEATURE_GATES, FLAG_TABLE } from './flag-table.js';
+import { resolveFeatureGates } from './feature-gates.js';
+import { FLAG_TABLE } from './flag-table.js';
 import { parseGoFlags } from './go-flag-parser.js';
 import type { LoggingFormat, Options } from './options.js';
 import { renderUsage } from './usage.js';
@@ -24,6 +26,8 @@ export type CommandLine =
       readonly options: Options;
       /** Arguments after the first non-flag argument: Go stops there and ignores them silently. */
       readonly ignoredArgs: readonly string[];
+      /** Values accepted as upstream accepts them but run differently or risky: log each at start. */
+      readonly warnings: readonly string[];
     }
   /** `-h`/`--help`: Go prints usage to stderr and exits 0. */
   | { readonly kind: 'help'; readonly text: string; readonly exitCode: 0 }
@@ -136,18 +140,15 @@ export function parseCommandLine(
   const loggingErrors = loggingStage(draft, draft.options.logFlushFrequencyMs ?? 0);
   if (loggingErrors.length > 0) return fail(1, loggingErrors);
 
-  const known = new Set(FEATURE_GATES.map((g) => g.name));
-  const unknown = [...draft.featureGateSettings.keys()].filter((k) => !known.has(k));
-  if (unknown.length > 0) {
-    return fail(255, [
-      `Error while parsing feature gates: unrecognized feature gate: ${unknown.join(', ')} (--feature-gates knows ${[...known].join(', ')})`,
-    ]);
+  const gates = resolveFeatureGates(draft.featureGateSettings);
+  if (gates.kind === 'error') {
+    return fail(255, [`Error while parsing feature gates: ${gates.errors.join(', ')} (see --help for the known gates)`]);
   }
 
-  const options = complete({ ...draft.options, loggingFormat });
+  const options = complete({ ...draft.options, featureGates: gates.enabled, loggingFormat });
   if (options.version) return { kind: 'version', text: `${program.name} ${program.version}`, exitCode: 0 };
 
-  const verdict = validateOptions(options);
+  const verdict = validateOptions(options, { explicitGates: gates.explicit });
   if (verdict.kind === 'invalid') return fail(verdict.exitCode, verdict.errors);
-  return { kind: 'run', options, ignoredArgs: parsed.args };
+  return { kind: 'run', options: verdict.options, ignoredArgs: parsed.args, warnings: [...gates.warnings, ...verdict.warnings] };
 }

@@ -8,8 +8,9 @@
 // for good on any error (T3), cannot send allowWatchBookmarks/timeoutSeconds (T4), has no "synced"
 // signal, passes update handlers only the new object, skips unparseable lines silently, and
 // cannot be aborted while connecting. Guarantees:
-// - every failure (list or watch error, ERROR event, end of stream, silent stall) leads to a
-//   restart after a jittered back-off (1 s → 30 s); the loop ends only when `run`'s signal aborts;
+// - every failure (list or watch error, ERROR event, end of stream, a connection silent past the
+//   watch's own timeoutSeconds) leads to a restart after a jittered back-off (1 s → 30 s); the
+//   loop ends only when `run`'s signal aborts. A healthy idle watch is never restarted early;
 // - 410 Gone (HTTP or ERROR event) relists; objects missing from the relist are delivered as
 //   DELETED with the last known object;
 // - handlers get (type, old, new) where old is our cached copy; cached objects are frozen.
@@ -23,6 +24,9 @@ import { collectionPath } from './resources.js';
 import { toStoredObject } from './stored-object.js';
 import type { KubeObject } from './types.js';
 import { readWatchEvents, WatchStalledError, type WatchEvent } from './watch-stream.js';
+
+/** client-go reflector: a watch that ends sooner than this with no event is an error. */
+const VERY_SHORT_WATCH_MS = 1000;
 
 /** The annotation of the bookmark that ends the initial events of a streaming list (KEP-3157). */
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -61,8 +65,18 @@ export interface InformerOptions<T extends KubeObject> {
   readonly pageSize?: number;
   /** Try the streaming list first (default true); false: always LIST pages, then watch. */
   readonly streamingList?: boolean;
-  /** No bytes (events or bookmarks) for this long = stalled watch. Default 90 s (bookmarks ~60 s). */
-  readonly stallTimeoutMs?: number;
+  /**
+   * A watch is stalled when no byte has come for its timeoutSeconds plus this grace (default 30 s).
+   * A healthy server ends every watch by its timeoutSeconds (client-go's reflector then simply
+   * watches again), so a healthy idle watch is never restarted (each restart of a streaming list
+   * is a new list); a dead connection still is. Bookmarks are no heartbeat: kube-apiserver v1.37.2
+   * offers one every 60 s but sends it only when the resource's watch cache has moved past the
+   * watch's resourceVersion (cacher/cache_watcher.go), so a fresh watch on an idle CRD went more
+   * than 90 s without a byte (measured in the test world; issue 13 item 10).
+   */
+  readonly stallGraceMs?: number;
+  /** How long a watch request may wait for the response headers (default 60 s). */
+  readonly watchHeadersTimeoutMs?: number;
   /** Watch `timeoutSeconds` is drawn from [min, max]. Default 300–600 (client-go reflector). */
   readonly watchTimeoutSeconds?: { readonly min: number; readonly max: number };
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
@@ -83,6 +97,8 @@ export class Informer<T extends KubeObject> {
   /** Whether the next list is a streaming one; cleared for good when the server refuses it. */
   #streaming: boolean;
   #watchEvents = 0;
+  /** Monotonic time the current watch was opened. */
+  #watchStartedAt = 0;
   #running = false;
   readonly #reported = new Set<string>();
 
@@ -94,7 +110,8 @@ export class Informer<T extends KubeObject> {
       clock: options.clock,
       labelSelector: options.labelSelector,
       pageSize: options.pageSize ?? 500,
-      stallTimeoutMs: options.stallTimeoutMs ?? 90_000,
+      stallGraceMs: options.stallGraceMs ?? 30_000,
+      watchHeadersTimeoutMs: options.watchHeadersTimeoutMs ?? 60_000,
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? { min: 300, max: 600 },
       backoff: options.backoff ?? { initialMs: 1000, maxMs: 30_000 },
       random: options.random ?? Math.random,
@@ -155,11 +172,13 @@ export class Informer<T extends KubeObject> {
           if (this.#needList) await this.#relist(signal);
           await this.#watchOnce(signal, undefined);
         }
-        if (this.#watchEvents > 0) {
-          failures = 0; // a healthy watch the server ended (timeoutSeconds): resume at once
+        // client-go's reflector: a watch the server ended is healthy (resume at once) unless it
+        // ended within a second with no event ("very short watch"): that one backs off.
+        if (this.#watchEvents > 0 || this.#o.clock.monotonic() - this.#watchStartedAt >= VERY_SHORT_WATCH_MS) {
+          failures = 0;
           continue;
         }
-        this.#log.v(4).info('watch closed without events; backing off');
+        this.#log.v(4).info('watch closed at once without events; backing off');
         delayMs = this.#backoffMs(failures++);
       } catch (err) {
         if (signal.aborted) break;
@@ -254,6 +273,9 @@ export class Informer<T extends KubeObject> {
   /** One watch; with `initial`, it first collects the initial events of a streaming list there. */
   async #watchOnce(signal: AbortSignal, initial: Map<string, T> | undefined): Promise<void> {
     const { min, max } = this.#o.watchTimeoutSeconds;
+    const timeoutSeconds = Math.floor(min + this.#o.random() * (max - min + 1));
+    const stallMs = timeoutSeconds * 1000 + this.#o.stallGraceMs;
+    this.#watchStartedAt = this.#o.clock.monotonic();
     const path = collectionPath(this.#o.client.resource);
     const stream = await this.#o.transport.openStream({
       method: 'GET',
@@ -264,16 +286,16 @@ export class Informer<T extends KubeObject> {
           ? { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' }
           : { resourceVersion: this.#rv === '' ? undefined : this.#rv }),
         allowWatchBookmarks: true,
-        timeoutSeconds: Math.floor(min + this.#o.random() * (max - min + 1)),
+        timeoutSeconds,
         labelSelector: this.#o.labelSelector,
       },
       signal,
-      timeoutMs: this.#o.stallTimeoutMs,
+      timeoutMs: this.#o.watchHeadersTimeoutMs,
     });
     try {
       await readWatchEvents(stream, {
         clock: this.#o.clock,
-        stallMs: this.#o.stallTimeoutMs,
+        stallMs,
         path,
         onEvent: (event) => this.#apply(event, path, initial),
       });
@@ -362,7 +384,7 @@ export class Informer<T extends KubeObject> {
     const first = !this.#reported.has(key);
     this.#reported.add(key);
     if (err instanceof WatchStalledError) {
-      this.#log.v(2).info('watch stalled; restarting', { stallMs: this.#o.stallTimeoutMs });
+      this.#log.v(2).info('watch stalled; restarting', { reason: err.message });
       return;
     }
     const fields = { err, resource: this.#resource };

@@ -64,14 +64,15 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     registers: [registry],
   });
   const retries = new Counter({ name: 'workqueue_retries_total', help: '[BETA] Total number of retries handled by workqueue', labelNames: ['name'], registers: [registry] });
-  const probes = new Map<string, () => InFlightStats>();
+  // Every queue name seen so far; its in-flight gauges read 0 until a queue binds its probe.
+  const probes = new Map<string, (() => InFlightStats) | undefined>();
   new Gauge({
     name: 'workqueue_unfinished_work_seconds',
     help: '[BETA] How many seconds of work has been done that is in progress and hasn\'t been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.',
     labelNames: ['name'],
     registers: [registry],
     collect() {
-      for (const [name, probe] of probes) this.set({ name }, probe().unfinishedWorkSeconds);
+      for (const [name, probe] of probes) this.set({ name }, probe?.().unfinishedWorkSeconds ?? 0);
     },
   });
   new Gauge({
@@ -80,10 +81,10 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     labelNames: ['name'],
     registers: [registry],
     collect() {
-      for (const [name, probe] of probes) this.set({ name }, probe().longestRunningProcessorSeconds);
+      for (const [name, probe] of probes) this.set({ name }, probe?.().longestRunningProcessorSeconds ?? 0);
     },
   });
-  const workQueue: WorkQueueMetricsProvider = (name): WorkQueueMetrics => ({
+  const hooks = (name: string): WorkQueueMetrics => ({
     depth: (n) => depth.set({ name }, n),
     add: () => adds.inc({ name }),
     queueDuration: (s) => queueDuration.observe({ name }, s),
@@ -93,6 +94,19 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       probes.set(name, probe);
     },
   });
+  // As component-base's workqueue provider: the series of a queue exist (at 0) from the moment it is
+  // named, before any add, so dashboards and alerts see the queue on a standby replica too.
+  const workQueue: WorkQueueMetricsProvider = (name): WorkQueueMetrics => {
+    if (!probes.has(name)) {
+      probes.set(name, undefined);
+      depth.set({ name }, 0);
+      adds.inc({ name }, 0);
+      retries.inc({ name }, 0);
+      queueDuration.zero({ name });
+      workDuration.zero({ name });
+    }
+    return hooks(name);
+  };
 
   const leader = new Gauge({
     name: 'leader_election_master_status',

@@ -10,6 +10,9 @@ import { ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../../support/
 import { CapturingLogger } from './capturing-logger.js';
 import { testOptions } from './test-options.js';
 import { loadWorld } from '../../support/world-handle.js';
+import { leaderLeaseName } from '../../../src/kube/lease-lock-names.js';
+import { KubeRest } from '../../world/kube-rest.js';
+import { freePort } from '../../world/ports.js';
 
 // runSidecar also starts the Kubernetes side: it talks to the real test-world apiserver.
 const kubeconfig = (): string => loadWorld().kubeconfig;
@@ -70,5 +73,79 @@ describe('runSidecar', () => {
     const errors = log.lines.filter((l) => l.severity === 'error').map((l) => l.msg);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('pass --kubeconfig <file> when running outside a cluster');
+  });
+
+  test('issue 13 item 7: /metrics and the health endpoints answer while the driver probe is still not ready', async () => {
+    const driver = await startDriver({ driverName: 'slowprobe.csi.k8s.io' });
+    driver.script({ Probe: () => ({ ready: { value: false } }) });
+    const port = await freePort();
+    const log = new CapturingLogger();
+    const stop = new AbortController();
+    const options = testOptions({ csiAddress: driver.address, kubeconfig: kubeconfig(), httpEndpoint: `127.0.0.1:${port}` });
+    const run = runSidecar(options, log, { stopSignal: stop.signal, probeIntervalMs: 50 });
+    cleanups.push(async () => {
+      stop.abort();
+      await run;
+    });
+    await logged(log, 'CSI driver is not ready');
+    const get = async (p: string): Promise<{ status: number; body: string }> => {
+      const r = await fetch(`http://127.0.0.1:${port}${p}`);
+      return { status: r.status, body: await r.text() };
+    };
+    const metrics = await get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('workqueue_depth{name="csi-snapshotter-content"} 0');
+    expect(metrics.body).toContain('method_name="/csi.v1.Identity/Probe"');
+    expect(await get('/healthz')).toEqual({ status: 200, body: 'ok' });
+    expect(await get('/readyz')).toEqual({ status: 503, body: 'not ready: CSI driver not ready' });
+    expect(log.messages()).not.toContain('CSI driver ready');
+  });
+
+  test('issue 13 item 7: a standby replica serves the workqueue_* series of both queue names at 0', async () => {
+    const id = Math.random().toString(16).slice(2, 8);
+    const driverName = `standby-${id}.csi.k8s.io`;
+    const kube = await KubeRest.fromKubeconfig({ kubeconfig: kubeconfig(), userAgent: 'run-test/standby' });
+    const leases = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+    const leaseName = leaderLeaseName(driverName);
+    await kube.create(
+      leases,
+      {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: leaseName },
+        spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 3600, renewTime: new Date().toISOString().replace('Z', '000Z') },
+      },
+      AbortSignal.timeout(10_000),
+    );
+    cleanups.push(async () => {
+      await kube.delete(`${leases}/${leaseName}`, AbortSignal.timeout(10_000));
+    });
+    const driver = await startDriver({ driverName });
+    const port = await freePort();
+    const log = new CapturingLogger();
+    const stop = new AbortController();
+    const options = testOptions({
+      csiAddress: driver.address,
+      kubeconfig: kubeconfig(),
+      httpEndpoint: `127.0.0.1:${port}`,
+      leaderElection: true,
+      leaderElectionNamespace: 'default',
+      featureGates: new Map([['CSIVolumeGroupSnapshot', true]]),
+    });
+    const run = runSidecar(options, log, { stopSignal: stop.signal });
+    cleanups.push(async () => {
+      stop.abort();
+      await run;
+    });
+    await logged(log, 'Leader election enabled');
+    const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const body = await r.text();
+    expect(body).toContain(`leader_election_master_status{name="${leaseName}"} 0`);
+    for (const name of ['csi-snapshotter-content', 'csi-snapshotter-groupsnapshotcontent']) {
+      for (const series of ['workqueue_depth', 'workqueue_adds_total', 'workqueue_retries_total', 'workqueue_unfinished_work_seconds', 'workqueue_longest_running_processor_seconds', 'workqueue_queue_duration_seconds_count', 'workqueue_work_duration_seconds_count']) {
+        expect(body).toContain(`${series}{name="${name}"} 0`);
+      }
+    }
+    expect(log.messages()).not.toContain('Caches synced; starting workers');
   });
 });

@@ -54,9 +54,15 @@ describe('cliMain', () => {
   });
 
   test('validation error: one klog error line on stderr (no usage), exit 1', () => {
-    const r = runCli(['--worker-threads=0']);
+    const r = runCli(['--timeout=0s']);
     expect(r.outcome).toEqual({ kind: 'exit', code: 1 });
-    expect(r.stderr).toMatch(/^E\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ \S+:\d+\] "--worker-threads must be at least 1 \(got 0\)"\n$/);
+    expect(r.stderr).toMatch(/^E\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ \S+:\d+\] "--timeout must be greater than zero \(e\.g\. 1m\)"\n$/);
+  });
+
+  test('a value upstream runs with but we run differently is logged as a warning at start', () => {
+    const r = runCli(['--worker-threads=0']);
+    expect(r.outcome.kind).toBe('run');
+    expect(r.stderr).toMatch(/^W.*--worker-threads=0 would process nothing .*: using 1/m);
   });
 
   test('validation error with --logging-format=json is logged as JSON', () => {

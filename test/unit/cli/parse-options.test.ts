@@ -131,7 +131,6 @@ describe('flag syntax errors exit 2 with usage', () => {
 });
 
 describe('validation errors name the flag (exit 1, or 255 where upstream calls klog.Fatal)', () => {
-  const long = 'p'.repeat(92);
   test.each([
     [['--logging-format=xml'], {}, 1, '--logging-format'],
     [['--log-flush-frequency=0s'], {}, 1, '--log-flush-frequency'],
@@ -141,30 +140,25 @@ describe('validation errors name the flag (exit 1, or 255 where upstream calls k
     [['--log-text-info-buffer-size=1Ki'], {}, 1, '--log-text-info-buffer-size'],
     [['--log-json-info-buffer-size=512'], {}, 1, '--log-json-info-buffer-size'],
     [['--feature-gates=NoSuchGate=true'], {}, 255, 'unrecognized feature gate: NoSuchGate'],
-    [['--feature-gates=AllAlpha=true'], {}, 255, '--feature-gates'],
+    [['--feature-gates=APIServerTracing=false'], {}, 255, 'cannot set feature gate APIServerTracing to false, feature is locked to true'],
+    [['--feature-gates=SeparateCacheWatchRPC=true'], {}, 255, 'locked to false'],
+    [['--feature-gates=CSIVolumeGroupSnapshot=true', '--groupsnapshot-name-prefix='], {}, 1, '--groupsnapshot-name-prefix must not be empty'],
+    [['--feature-gates=CSIVolumeGroupSnapshot=true', '--groupsnapshot-name-uuid-length=100'], {}, 1, '--groupsnapshot-name-uuid-length'],
+    [['--feature-gates=AllBeta=true', '--groupsnapshot-name-prefix='], {}, 1, '--groupsnapshot-name-prefix must not be empty'],
     [['--node-deployment', '--leader-election'], { NODE_NAME: 'n' }, 1, 'Leader election cannot happen when node-deployment is set to true'],
     [['--node-deployment'], {}, 255, '--node-deployment'],
     [['--node-deployment'], { NODE_NAME: '' }, 255, 'NODE_NAME'],
     [['--metrics-address=:1', '--http-endpoint=:2'], {}, 1, 'only one of `--metrics-address` and `--http-endpoint` can be set.'],
     [['--snapshot-name-uuid-length=33'], {}, 1, '--snapshot-name-uuid-length'],
     [['--snapshot-name-uuid-length=-2'], {}, 1, '--snapshot-name-uuid-length'],
-    [['--groupsnapshot-name-uuid-length=100'], {}, 1, '--groupsnapshot-name-uuid-length'],
     [['--snapshot-name-prefix='], {}, 1, '--snapshot-name-prefix must not be empty'],
-    [['--groupsnapshot-name-prefix='], {}, 1, '--groupsnapshot-name-prefix must not be empty'],
-    [[`--snapshot-name-prefix=${long}`], {}, 1, '--snapshot-name-prefix is 92 bytes; at most 91 bytes fit'],
-    [[`--groupsnapshot-name-prefix=${'é'.repeat(46)}`], {}, 1, '--groupsnapshot-name-prefix is 92 bytes'],
-    [['--worker-threads=0'], {}, 1, '--worker-threads'],
     [['--timeout=0'], {}, 1, '--timeout'],
     [['--timeout=-1s'], {}, 1, '--timeout'],
-    [['--resync-period=-1s'], {}, 1, '--resync-period'],
-    [['--retry-interval-start=0s'], {}, 1, '--retry-interval-start must be greater than zero'],
-    [['--retry-interval-max=0s'], {}, 1, '--retry-interval-max must be greater than zero'],
-    [['--retry-interval-start=10m'], {}, 1, '--retry-interval-start must not exceed --retry-interval-max'],
     [['--poll-interval-start=0s'], {}, 1, '--poll-interval-start must be greater than zero'],
     [['--poll-interval-start=1m'], {}, 1, '--poll-interval-start must not exceed --poll-interval-max'],
-    [['--kube-api-qps=NaN'], {}, 1, '--kube-api-qps'],
-    [['--kube-api-burst=-1'], {}, 1, '--kube-api-burst'],
     [['--http-endpoint=:8080', '--metrics-path=metrics'], {}, 1, '--metrics-path'],
+    [['--kube-api-burst=-1'], {}, 1, '--kube-api-burst must be greater than 0 when --kube-api-qps is greater than 0'],
+    [['--kube-api-burst=0', '--kube-api-qps=0.5'], {}, 1, '--kube-api-burst must be greater than 0'],
     [['--leader-election', '--leader-election-lease-duration=10s'], {}, 1, '--leader-election-lease-duration must be greater than --leader-election-renew-deadline'],
     [['--leader-election', '--leader-election-retry-period=9s'], {}, 1, '--leader-election-renew-deadline must be greater than 1.2'],
     [['--leader-election', '--leader-election-retry-period=0s'], {}, 1, '--leader-election-retry-period must be greater than zero'],
@@ -175,9 +169,6 @@ describe('validation errors name the flag (exit 1, or 255 where upstream calls k
     expect(r.message).toContain(fragment);
   });
 
-  test('a prefix of exactly 91 bytes still fits the 128-byte CSI name', () => {
-    expect(run([`--snapshot-name-prefix=${'p'.repeat(91)}`]).snapshotNamePrefix).toHaveLength(91);
-  });
 
   test('uuid lengths -1, 0 and 32 are accepted', () => {
     for (const n of [-1, 0, 32]) expect(run([`--snapshot-name-uuid-length=${n}`]).snapshotNameUuidLength).toBe(n);
@@ -189,14 +180,70 @@ describe('validation errors name the flag (exit 1, or 255 where upstream calls k
   });
 
   test('several independent problems are reported together', () => {
-    const r = failure(['--worker-threads=0', '--timeout=0s']);
-    expect(r.message).toContain('--worker-threads');
+    const r = failure(['--snapshot-name-prefix=', '--timeout=0s']);
+    expect(r.message).toContain('--snapshot-name-prefix');
     expect(r.message).toContain('--timeout');
   });
 
   test('a validation error is logged in the requested format when that format is valid', () => {
-    expect(failure(['--logging-format=json', '--worker-threads=0']).loggingFormat).toBe('json');
+    expect(failure(['--logging-format=json', '--timeout=0s']).loggingFormat).toBe('json');
     expect(failure(['--logging-format=xml']).loggingFormat).toBe('text');
+  });
+});
+
+/** The run result with its warnings. */
+function accepted(argv: readonly string[], env: Record<string, string | undefined> = {}): { options: Options; warnings: readonly string[] } {
+  const r = parseCommandLine(argv, env, PROGRAM);
+  if (r.kind !== 'run') throw new Error(`expected run, got ${JSON.stringify(r)}`);
+  return { options: r.options, warnings: r.warnings };
+}
+
+describe('issue 13 item 6: what upstream v8.6.0 keeps running, we run (with a warning where we run it differently)', () => {
+  const gates = (group: boolean, release = false): Map<string, boolean> =>
+    new Map([
+      ['CSIVolumeGroupSnapshot', group],
+      ['ReleaseLeaderElectionOnExit', release],
+    ]);
+  test.each([
+    // [argv, options expected, warning fragment or '' for none]
+    [['--snapshot-name-prefix=' + 'p'.repeat(120), '--snapshot-name-uuid-length=4'], { snapshotNameUuidLength: 4 }, '', false],
+    [['--snapshot-name-prefix=' + 'p'.repeat(92)], {}, '--snapshot-name-prefix makes names of 129 bytes, over the 128-byte CSI name limit', false],
+    [['--snapshot-name-prefix=' + 'p'.repeat(91)], {}, '', false],
+    [['--snapshot-name-prefix=' + 'p'.repeat(200), '--snapshot-name-uuid-length=8'], {}, 'makes names of 209 bytes', false],
+    [['--groupsnapshot-name-prefix='], { featureGates: gates(false) }, '--groupsnapshot-name-prefix is empty: group snapshot support is off', false],
+    [['--groupsnapshot-name-prefix=', '--feature-gates=CSIVolumeGroupSnapshot=false'], { featureGates: gates(false) }, '', false],
+    [['--groupsnapshot-name-prefix=' + 'g'.repeat(300), '--feature-gates=CSIVolumeGroupSnapshot=false'], { featureGates: gates(false) }, '', false],
+    [['--groupsnapshot-name-prefix=' + 'é'.repeat(46)], {}, '--groupsnapshot-name-prefix makes names of 129 bytes', false],
+    [['--groupsnapshot-name-uuid-length=100'], { featureGates: gates(false) }, 'group snapshot support is off', false],
+    [['--retry-interval-start=10m'], { retryIntervalStartMs: 600_000, retryIntervalMaxMs: 300_000 }, 'every retry waits --retry-interval-max', false],
+    [['--retry-interval-start=0s'], { retryIntervalStartMs: 1000 }, '--retry-interval-start is not positive', false],
+    [['--retry-interval-max=-1s'], { retryIntervalMaxMs: 300_000 }, '--retry-interval-max is not positive', false],
+    [['--worker-threads=0'], { workerThreads: 1 }, '--worker-threads=0 would process nothing', false],
+    [['--worker-threads=-4'], { workerThreads: 1 }, 'using 1', false],
+    [['--resync-period=-1s'], { resyncPeriodMs: -1000 }, '--resync-period is negative', false],
+    [['--resync-period=0'], { resyncPeriodMs: 0 }, '', false],
+    [['--resync-period=10ms'], { resyncPeriodMs: 10 }, 'raised to 1s', false],
+    [['--kube-api-qps=NaN'], {}, '', true],
+    [['--kube-api-qps=+Inf'], { kubeApiQps: Infinity }, '', false],
+    [['--kube-api-qps=-1', '--kube-api-burst=-1'], { kubeApiQps: -1, kubeApiBurst: -1 }, '', false],
+    [['--kube-api-qps=NaN', '--kube-api-burst=0'], { kubeApiBurst: 0 }, '', true],
+    [['--feature-gates=AllAlpha=true'], { featureGates: gates(true, true) }, '', false],
+    [['--feature-gates=AllAlpha=true,ReleaseLeaderElectionOnExit=false'], { featureGates: gates(true, false) }, '', false],
+    [['--feature-gates=AllBeta=false'], { featureGates: gates(false) }, '', false],
+    [['--feature-gates=AllBeta=false,CSIVolumeGroupSnapshot=true'], { featureGates: gates(true) }, '', false],
+    [['--feature-gates=WatchList=false,ComponentFlagz=false,NativeHistograms=true,ShardedListAndWatch=true'], { featureGates: gates(true) }, '', false],
+    [['--feature-gates=APIServerTracing=true'], {}, 'setting GA feature gate APIServerTracing=true', false],
+    [['--feature-gates=KMSv1=true'], {}, 'setting deprecated feature gate KMSv1=true', false],
+  ] as const)('%j', (argv, expected, warning, qpsIsNaN) => {
+    const r = accepted(argv);
+    expect(r.options).toMatchObject(expected);
+    if (qpsIsNaN) expect(r.options.kubeApiQps).toBeNaN();
+    if (warning === '') expect(r.warnings).toEqual([]);
+    else expect(r.warnings.join('\n')).toContain(warning);
+  });
+
+  test('an upstream default run has no warnings', () => {
+    expect(accepted([]).warnings).toEqual([]);
   });
 });
 

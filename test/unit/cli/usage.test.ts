@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { FLAG_TABLE } from '../../../src/cli/flag-table.js';
 import { renderUsage } from '../../../src/cli/usage.js';
+import { knownFeatureLines } from '../../../src/cli/feature-gates.js';
 
 const usage = renderUsage('csi-snapshotter');
 
@@ -45,7 +46,7 @@ describe('--help text (Go flag.PrintDefaults layout)', () => {
     [
       'feature-gates',
       '  -feature-gates value\n    \tComma-seprated list of key=value pairs that describe feature gates for alpha/experimental features. Options are:\n' +
-        '    \tCSIVolumeGroupSnapshot=true|false (BETA - default=true)\n    \tReleaseLeaderElectionOnExit=true|false (ALPHA - default=false)\n',
+        knownFeatureLines().map((l) => `    \t${l}\n`).join(''),
     ],
   ])('-%s renders exactly as Go would', (name, expected) => {
     expect(blocks().get(name)).toBe(expected);
@@ -56,5 +57,17 @@ describe('--help text (Go flag.PrintDefaults layout)', () => {
     expect(block.startsWith('  -http-endpoint :8080\n')).toBe(true);
     expect(block).toContain('(example: :8080)');
     expect(block).toContain('Only one of `--metrics-address` and `--http-endpoint` can be set.');
+  });
+
+  test("--feature-gates lists what Go's KnownFeatures lists: alpha and beta gates, sorted, AllAlpha/AllBeta included", () => {
+    const block = blocks().get('feature-gates') ?? '';
+    expect(block).toContain('\tAllAlpha=true|false (ALPHA - default=false)\n    \tAllBeta=true|false (BETA - default=false)\n');
+    expect(block).toContain('\tCSIVolumeGroupSnapshot=true|false (BETA - default=true)\n');
+    expect(block).toContain('\tReleaseLeaderElectionOnExit=true|false (ALPHA - default=false)\n');
+    expect(block).toContain('\tWatchList=true|false (BETA - default=true)\n');
+    expect(block).not.toContain('APIServerTracing'); // GA: accepted but not listed, as Go
+    expect(block).not.toContain('KMSv1'); // deprecated: idem
+    const lines = block.split('\n').slice(2, -1).map((l) => l.replace('    \t', ''));
+    expect(lines).toEqual([...lines].sort());
   });
 });

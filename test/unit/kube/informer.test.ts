@@ -7,6 +7,7 @@ import { VOLUME_SNAPSHOT_CONTENT } from '../../../src/kube/resources.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { FakeApiServer, type FakeResponse, type RecordedRequest } from '../../support/fake-apiserver.js';
 import { capturingLogger, makeStack, vsc, waitFor } from './harness.js';
+import { VirtualClock } from '../../support/virtual-clock.js';
 
 let server: FakeApiServer;
 beforeAll(async () => {
@@ -29,7 +30,7 @@ const list = (rv: string, ...items: VolumeSnapshotContent[]): unknown => ({ kind
 async function withInformer(
   script: { list: (n: number, req: RecordedRequest, res: FakeResponse) => void; watch: (n: number, req: RecordedRequest, res: FakeResponse) => void },
   body: (ctx: { informer: Informer<VolumeSnapshotContent>; seen: Seen[]; lists: RecordedRequest[]; watches: RecordedRequest[] }) => Promise<void>,
-  options: { labelSelector?: string; logger?: Logger; streamingList?: boolean } = {},
+  options: { labelSelector?: string; logger?: Logger; streamingList?: boolean; watchTimeoutSeconds?: { min: number; max: number } } = {},
 ): Promise<void> {
   const lists: RecordedRequest[] = [];
   const watches: RecordedRequest[] = [];
@@ -47,7 +48,8 @@ async function withInformer(
     client: new ResourceClient(transport, VOLUME_SNAPSHOT_CONTENT),
     transport,
     clock: systemClock,
-    stallTimeoutMs: 250,
+    watchTimeoutSeconds: { min: 0, max: 0 },
+    stallGraceMs: 250,
     backoff: { initialMs: 5, maxMs: 20 },
     random: () => 0.5,
     streamingList: false, // the list/watch tests; the streaming list has its own describe below
@@ -84,6 +86,7 @@ describe('Informer supervisor', () => {
         const timeout = Number(q?.get('timeoutSeconds'));
         expect(timeout >= 300 && timeout <= 600).toBe(true);
       },
+      { watchTimeoutSeconds: { min: 300, max: 600 } },
     );
   });
 
@@ -375,3 +378,102 @@ describe('Informer streaming list (WatchList)', () => {
   });
 });
 
+
+// Issue 13 item 10: an idle CRD watch may carry no bookmark for minutes (measured against the
+// world's kube-apiserver, see the report); client-go's reflector never restarts a healthy idle
+// watch, it lets the server end it at timeoutSeconds and watches again. Virtual time for the
+// informer's timers, a real HTTPS server for the watch.
+describe('Informer idle watch (no events, no bookmarks)', () => {
+  async function idleWatch(
+    onWatch: (n: number, res: FakeResponse, clock: VirtualClock) => void,
+    body: (ctx: { clock: VirtualClock; watches: RecordedRequest[]; lines: string[] }) => Promise<void>,
+  ): Promise<void> {
+    const clock = new VirtualClock();
+    const watches: RecordedRequest[] = [];
+    server.handle((req, res) => {
+      if (req.query.get('watch') === 'true') {
+        watches.push(req);
+        onWatch(watches.length, res, clock);
+      } else {
+        res.json(200, list('10', vsc('a', '10')));
+      }
+    });
+    const { kc, transport } = makeStack(server);
+    const lines: string[] = [];
+    const sink = { info: (msg: string): void => void lines.push(msg) };
+    const logger: Logger = { ...sink, warn: sink.info, error: sink.info, v: () => sink, enabled: () => true, with: () => logger };
+    const informer = new Informer<VolumeSnapshotContent>({
+      client: new ResourceClient(transport, VOLUME_SNAPSHOT_CONTENT),
+      transport,
+      clock,
+      logger,
+      watchTimeoutSeconds: { min: 300, max: 300 },
+      random: () => 0.5,
+      streamingList: false,
+    });
+    const stop = new AbortController();
+    const running = informer.run(stop.signal);
+    try {
+      await waitFor(() => watches.length === 1, 'first watch');
+      await body({ clock, watches, lines });
+    } finally {
+      stop.abort();
+      await running;
+      server.endAll();
+      await kc.close();
+    }
+  }
+
+  /** Advances virtual time in steps, letting the real sockets breathe between them. */
+  async function advance(clock: VirtualClock, ms: number): Promise<void> {
+    for (let done = 0; done < ms; done += 10_000) {
+      await clock.advance(Math.min(10_000, ms - done));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  test('TestIdleWatchNotRestarted: a silent watch is kept for its whole timeoutSeconds (300 s here), then 30 s of grace', async () => {
+    await idleWatch(
+      (_n, res) => void res.stream(),
+      async ({ clock, watches, lines }) => {
+        expect(watches[0]?.query.get('timeoutSeconds')).toBe('300');
+        await advance(clock, 329_000);
+        expect(watches).toHaveLength(1);
+        expect(lines).not.toContain('watch stalled; restarting');
+        await advance(clock, 2_000);
+        await waitFor(() => watches.length === 2, 'watch restarted once the server overran its timeoutSeconds');
+        expect(watches[1]?.query.get('resourceVersion')).toBe('10');
+      },
+    );
+  });
+
+  test('a silent watch the server ends at timeoutSeconds is resumed at once, without back-off', async () => {
+    const open: { end(): void }[] = [];
+    await idleWatch(
+      (_n, res) => void open.push(res.stream()),
+      async ({ clock, watches }) => {
+        await advance(clock, 300_000);
+        open[0]?.end(); // the server's timeoutSeconds is over
+        // Virtual time stands still from here: a back-off timer would never fire.
+        await waitFor(() => watches.length === 2, 'second watch at once');
+        expect(watches[1]?.query.get('resourceVersion')).toBe('10');
+        expect(clock.pendingTimers()).toBeGreaterThan(0); // only the new watch's stall timer
+      },
+    );
+  });
+
+  test('a watch that ends within a second with no event still backs off (client-go "very short watch")', async () => {
+    await idleWatch(
+      (n, res) => {
+        const s = res.stream();
+        if (n === 1) s.end();
+      },
+      async ({ clock, watches }) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(watches).toHaveLength(1);
+        await advance(clock, 2_000);
+        await waitFor(() => watches.length === 2, 'second watch after the back-off');
+      },
+    );
+  });
+});

@@ -50,6 +50,28 @@ describe('metrics', () => {
   });
 });
 
+describe('workqueue series exist from the moment a queue is named (component-base provider)', () => {
+  test('both queue names show every workqueue_* series at 0 before any add, and adds count from there', async () => {
+    const { metrics, get } = await serve();
+    metrics.workQueue('csi-snapshotter-content');
+    metrics.workQueue('csi-snapshotter-groupsnapshotcontent');
+    const before = (await get('/metrics')).body;
+    for (const name of ['csi-snapshotter-content', 'csi-snapshotter-groupsnapshotcontent']) {
+      expect(before).toContain(`workqueue_depth{name="${name}"} 0`);
+      expect(before).toContain(`workqueue_adds_total{name="${name}"} 0`);
+      expect(before).toContain(`workqueue_retries_total{name="${name}"} 0`);
+      expect(before).toContain(`workqueue_queue_duration_seconds_count{name="${name}"} 0`);
+      expect(before).toContain(`workqueue_work_duration_seconds_count{name="${name}"} 0`);
+      expect(before).toContain(`workqueue_unfinished_work_seconds{name="${name}"} 0`);
+      expect(before).toContain(`workqueue_longest_running_processor_seconds{name="${name}"} 0`);
+    }
+    // Naming a queue again (the controller making it) keeps the counts.
+    metrics.workQueue('csi-snapshotter-content').add();
+    metrics.workQueue('csi-snapshotter-content').add();
+    expect((await get('/metrics')).body).toContain('workqueue_adds_total{name="csi-snapshotter-content"} 2');
+  });
+});
+
 describe('diagnostics endpoints', () => {
   test('404 elsewhere, healthz ok, readyz follows readiness, leader endpoint only when configured', async () => {
     let why: string | undefined = 'caches not synced';
