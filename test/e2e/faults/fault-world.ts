@@ -184,3 +184,15 @@ export function recordRow(testCase: string, injected: string, held: string): voi
   const file = process.env['FAULT_TABLE'];
   if (file) fs.appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
+
+/**
+ * No hot loop: every gap between consecutive calls, from the second on, is at least the
+ * exponential back-off of --retry-interval-start doubling up to --retry-interval-max (less 20 % for
+ * jitter and timer slack). The first gap is free: a change by another writer (the
+ * snapshot-controller binding the content, say) rightly triggers one early re-sync.
+ */
+export function backoffGaps(calls: readonly { readonly start: number }[], startMs: number, maxMs: number): { readonly gaps: readonly number[]; readonly ok: boolean } {
+  const gaps = calls.slice(1).map((c, i) => c.start - (calls[i]?.start ?? c.start));
+  const ok = gaps.every((g, i) => i === 0 || g >= 0.8 * Math.min(startMs * 2 ** (i - 1), maxMs));
+  return { gaps, ok };
+}

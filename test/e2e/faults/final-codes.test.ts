@@ -3,7 +3,7 @@
 // hostpathplugin. Assertions read the driver's own snapshots, the API objects and the proxy's log.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
-import { BEING_CREATED, backendFor, recordRow, contentName, contentPath, setupFaults, signal, sleep, vsPath, waitContent, waitGone, waitReady, type FaultEnv } from './fault-world.js';
+import { BEING_CREATED, backendFor, backoffGaps, recordRow, contentName, contentPath, setupFaults, signal, sleep, vsPath, waitContent, waitGone, waitReady, type FaultEnv } from './fault-world.js';
 
 let env: FaultEnv;
 beforeAll(async () => {
@@ -24,11 +24,14 @@ describe('final CreateSnapshot answers', () => {
     const failed = await waitContent(env, contentName(f), (c) => c.status?.error?.message !== undefined && c.metadata.annotations?.[BEING_CREATED] === undefined, 'status.error, no being-created annotation');
     expect(failed.status?.readyToUse).not.toBe(true);
     const first = env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name).length;
-    // With --retry-interval-start=200ms / max=2s a hot loop would call ~6 more times in 10 s.
+    // Retried, if at all, on the back-off (--retry-interval-start=200ms doubling to max=2s): in
+    // 10 s that is at most ~8 calls; a hot loop would make hundreds.
     await sleep(10_000);
     const calls = env.proxy.calls('CreateSnapshot').filter((c) => c.request['name'] === name);
     expect(first).toBe(1);
-    expect(calls.length).toBeLessThanOrEqual(2);
+    const spacing = backoffGaps(calls, 200, 2_000);
+    expect({ gaps: spacing.gaps, ok: spacing.ok }).toEqual({ gaps: spacing.gaps, ok: true });
+    expect(calls.length).toBeLessThanOrEqual(10);
     expect(calls.every((c) => c.code === code && !c.forwarded)).toBe(true);
     const deletesBefore = env.proxy.calls('DeleteSnapshot').length;
     await env.kube.delete(vsPath(f), signal());
@@ -37,7 +40,7 @@ describe('final CreateSnapshot answers', () => {
     expect(await backendFor(env, f)).toEqual([]);
     // No handle was ever recorded: nothing to delete on the driver.
     expect(env.proxy.calls('DeleteSnapshot').length).toBe(deletesBefore);
-    recordRow(`final ${_n}`, `CreateSnapshot always answered ${_n}`, `status.error, being-created removed; proxy: ${calls.length} CreateSnapshot call(s) in 10 s after the error; VolumeSnapshot deleted: content gone, 0 DeleteSnapshot, driver: 0 snapshots`);
+    recordRow(`final ${_n}`, `CreateSnapshot always answered ${_n}`, `status.error, being-created removed; proxy: ${calls.length} CreateSnapshot call(s) in 10 s after the error (gaps ${spacing.gaps.join('/')} ms); VolumeSnapshot deleted: content gone, 0 DeleteSnapshot, driver: 0 snapshots`);
   });
 });
 
