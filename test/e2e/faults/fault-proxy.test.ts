@@ -10,6 +10,7 @@ import { CsiAdmin } from '../../world/csi-admin.js';
 import { CsiFaultProxy, csiMethods, decodeResponse, encodeRequest, gaps } from '../../world/csi-fault-proxy.js';
 import { startPrivateHostpath, type PrivateHostpath } from './private-hostpath.js';
 import { faultCsiProto } from './fault-world.js';
+import { readWorldJson } from '../../world/world-json.js';
 
 const csiProto = faultCsiProto();
 let dir: string;
@@ -57,7 +58,8 @@ async function driverSnapshotNames(): Promise<readonly string[]> {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fp-'));
-  hp = await startPrivateHostpath({ driverName: 'proxy.faults.csi.test', dir, csiProto });
+  const worldFile = process.env['TESTWORLD'];
+  hp = await startPrivateHostpath({ driverName: 'proxy.faults.csi.test', dir, csiProto, ...(worldFile ? { binary: readWorldJson(worldFile).hostpathPlugin } : {}) });
   proxy = await CsiFaultProxy.start({ csiProto, target: hp.endpoint, socketPath: path.join(dir, 'proxy.sock') });
   direct = CsiAdmin.open({ endpoint: hp.endpoint, csiProto });
   client = new grpc.Client(proxy.endpoint, grpc.credentials.createInsecure());

@@ -2,7 +2,7 @@
 // for one fault-suite file: its own socket, driver name and state dir, so a case may stop, restart
 // or put a fault proxy in front of it without touching the shared world. Started through the test
 // world's csi-driver.ts (kind hostpath); its state (state.json) survives a restart. The binary comes
-// from the build manifest (build.sh) or $HOSTPATHPLUGIN; when neither has it the suite fails loudly.
+// from $HOSTPATHPLUGIN, world.json or the build manifest (build.sh); when neither has it the suite fails loudly.
 import fs from 'node:fs';
 import path from 'node:path';
 import { startCsiDriver, type CsiDriver } from '../../world/csi-driver.js';
@@ -20,12 +20,14 @@ export interface PrivateHostpath {
   start(): Promise<void>;
 }
 
-export function hostpathBinary(): string {
+/** $HOSTPATHPLUGIN, else the world's (world.json `hostpathPlugin`), else the build manifest's. */
+export function hostpathBinary(fromWorld?: string): string {
   const fromEnv = process.env['HOSTPATHPLUGIN'];
   if (fromEnv) {
     if (!fs.existsSync(fromEnv)) throw new Error(`HOSTPATHPLUGIN=${fromEnv} does not exist`);
     return fromEnv;
   }
+  if (fromWorld && fs.existsSync(fromWorld)) return fromWorld;
   const bins = readManifest().binaries as Readonly<Record<string, string>>;
   const bin = bins['hostpathplugin'];
   if (bin) return bin;
@@ -35,10 +37,10 @@ export function hostpathBinary(): string {
   );
 }
 
-export async function startPrivateHostpath(opts: { readonly driverName: string; readonly dir: string; readonly csiProto: string }): Promise<PrivateHostpath> {
+export async function startPrivateHostpath(opts: { readonly driverName: string; readonly dir: string; readonly csiProto: string; readonly binary?: string }): Promise<PrivateHostpath> {
   const stateDir = path.join(opts.dir, 'hp-state');
   const launch = (): Promise<CsiDriver> =>
-    startCsiDriver({ kind: 'hostpath', binary: hostpathBinary(), driverName: opts.driverName, socketDir: opts.dir, logDir: opts.dir, csiProto: opts.csiProto, stateDir, timeoutMs: 20_000 });
+    startCsiDriver({ kind: 'hostpath', binary: hostpathBinary(opts.binary), driverName: opts.driverName, socketDir: opts.dir, logDir: opts.dir, csiProto: opts.csiProto, stateDir, timeoutMs: 20_000 });
   const driver = await launch();
   const hp: PrivateHostpath = {
     driverName: opts.driverName,
