@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadWorld } from '../support/world-handle.js';
 import type { WorldCsiDriver, WorldJson } from '../support/world-handle.js';
 import { CsiAdmin } from '../world/csi-admin.js';
-import { hostpathSnapshotFiles, startCsiDriver } from '../world/csi-driver.js';
+import { hostpathSnapshotFiles, restartWorldCsiDriver, startCsiDriver } from '../world/csi-driver.js';
 import type { CsiDriver } from '../world/csi-driver.js';
 import { createSnapshotFixture, deleteSnapshotFixture, waitForContent } from '../world/fixtures.js';
 import type { SnapshotFixture, VolumeSnapshotContent } from '../world/fixtures.js';
@@ -154,5 +154,28 @@ describe('a test file with a CSI driver of its own', () => {
     // CreateSnapshot is idempotent by name across the restart: the same snapshot, not a second one.
     const again = await csi.createSnapshot({ name: 'restart-check-snap', sourceVolumeId: volume.volume_id }, signal);
     expect(again.snapshot_id).toBe(taken.snapshot_id);
+  });
+
+  test('restartWorldCsiDriver stops a driver by its world.json pid and starts it on the same socket and state dir', async () => {
+    const signal = AbortSignal.timeout(60_000);
+    if (!own || !csi) throw new Error('the earlier tests did not start the driver');
+    // A world.json-shaped description of this file's own driver (the shared world's stays untouched).
+    const described = {
+      ...world,
+      csi: [{ kind: own.kind, driverName: own.driverName, endpoint: own.endpoint, ...(own.stateDir !== undefined ? { stateDir: own.stateDir } : {}) }],
+      pids: { [`csi-${own.driverName}`]: own.process.pid },
+      runDir: dir,
+    };
+    const before = (await csi.listSnapshots({}, signal)).map((s) => s.snapshot_id).sort();
+    expect(before.length).toBeGreaterThan(0);
+    const old = own;
+    own = await restartWorldCsiDriver(described, old.driverName, { kill: true, logDir: dir, signal });
+    expect(old.process.isRunning()).toBe(false);
+    expect((await old.process.exited).signal).toBe('SIGKILL');
+    expect(own.process.pid).not.toBe(old.process.pid);
+    expect([own.endpoint, own.stateDir]).toEqual([old.endpoint, old.stateDir]);
+    csi.close();
+    csi = CsiAdmin.open({ endpoint: own.endpoint, csiProto: world.csiProto });
+    expect((await csi.listSnapshots({}, signal)).map((s) => s.snapshot_id).sort()).toEqual(before);
   });
 });

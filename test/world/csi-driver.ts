@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsiAdmin } from './csi-admin.js';
-import { startProcess, waitUntil } from './proc.js';
+import { ownsPid, startProcess, waitUntil } from './proc.js';
 import type { ManagedProcess } from './proc.js';
 import { WorldError } from './world-error.js';
 
@@ -36,6 +36,8 @@ export interface StartCsiDriverOptions {
   readonly driverName: string;
   /** A short directory: the socket path must stay under 100 bytes. */
   readonly socketDir: string;
+  /** The socket's file name in socketDir (default `<driverName>.sock`), e.g. to put a proxy on that one. */
+  readonly socketName?: string;
   readonly logDir: string;
   readonly csiProto: string;
   /** hostpath: its --statedir (default `<logDir>/<driverName>-state`). Reuse it to keep state. */
@@ -58,7 +60,7 @@ export async function startCsiDriver(opts: StartCsiDriverOptions): Promise<CsiDr
   if (!DRIVER_NAME.test(opts.driverName)) {
     throw new WorldError('start-failed', `CSI driver name '${opts.driverName}' is not a DNS subdomain of at most 63 characters`);
   }
-  const socket = path.join(opts.socketDir, `${opts.driverName}.sock`);
+  const socket = path.join(opts.socketDir, opts.socketName ?? `${opts.driverName}.sock`);
   if (Buffer.byteLength(socket) >= 100) {
     throw new WorldError('start-failed', `socket path ${socket} is ${Buffer.byteLength(socket)} bytes; unix sockets need < 100`);
   }
@@ -107,6 +109,7 @@ export async function startCsiDriver(opts: StartCsiDriverOptions): Promise<CsiDr
         binary: opts.binary,
         driverName: opts.driverName,
         socketDir: opts.socketDir,
+        ...(opts.socketName !== undefined ? { socketName: opts.socketName } : {}),
         logDir: opts.logDir,
         csiProto: opts.csiProto,
         ...(stateDir !== undefined ? { stateDir } : {}),
@@ -134,4 +137,44 @@ export function hostpathSnapshotFiles(stateDir: string): readonly string[] {
 export function hostpathCalls(driver: Pick<CsiDriver, 'process'>, sinceByte = 0): readonly string[] {
   const text = fs.readFileSync(driver.process.logPath).subarray(sinceByte).toString('utf8');
   return [...text.matchAll(/GRPC call: \/csi\.v1\.(\w+)\/(\w+)/g)].map((m) => `${m[1]}/${m[2]}`);
+}
+
+/**
+ * Restarts a driver the world launcher started (a world.json csi[] entry) from a test process: stops
+ * the launcher's process by its pid in world.json (SIGKILL with kill: a crash; only after checking
+ * the pid still runs that binary) and starts the same driver on the same socket and, for hostpath,
+ * the same state dir. The new process belongs to the caller (stop it, or restart() it again);
+ * world.json keeps the old pid.
+ */
+export async function restartWorldCsiDriver(
+  world: {
+    readonly csi: readonly { readonly kind: CsiDriverKind; readonly driverName: string; readonly endpoint: string; readonly stateDir?: string }[];
+    readonly pids: Readonly<Record<string, number>>;
+    readonly hostpathPlugin: string;
+    readonly csiMockDriver: string;
+    readonly csiProto: string;
+    readonly runDir: string;
+  },
+  driverName: string,
+  opts: { readonly kill?: boolean; readonly logDir?: string; readonly signal?: AbortSignal } = {},
+): Promise<CsiDriver> {
+  const entry = world.csi.find((d) => d.driverName === driverName);
+  if (entry === undefined) throw new WorldError('start-failed', `world.json lists no CSI driver ${driverName}`);
+  const binary = entry.kind === 'hostpath' ? world.hostpathPlugin : world.csiMockDriver;
+  const pid = world.pids[`csi-${driverName}`];
+  if (pid !== undefined && ownsPid(pid, binary)) {
+    process.kill(pid, opts.kill === true ? 'SIGKILL' : 'SIGTERM');
+    await waitUntil(async () => !ownsPid(pid, binary), { what: `CSI driver ${driverName} (pid ${pid}) to exit`, timeoutMs: 10_000 });
+  }
+  return startCsiDriver({
+    kind: entry.kind,
+    binary,
+    driverName,
+    socketDir: path.dirname(entry.endpoint.replace(/^unix:\/\//, '')),
+    socketName: path.basename(entry.endpoint),
+    logDir: opts.logDir ?? path.join(world.runDir, 'logs'),
+    csiProto: world.csiProto,
+    ...(entry.stateDir !== undefined ? { stateDir: entry.stateDir } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
 }
