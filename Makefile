@@ -54,5 +54,10 @@ bench: build components
 bench-quick: build components
 	$(WORLD) bench/run.ts --quick
 
+# The random-kill soak against a private world: make soak [SOAK_N=40] [SOAK_K=12] [SOAK_SEED=n]
+.PHONY: soak
+soak: build components
+	SOAK_N=$(SOAK_N) SOAK_K=$(SOAK_K) SOAK_SEED=$(SOAK_SEED) $(WORLD) test/e2e/soak-run.ts
+
 clean:
 	rm -rf dist .jest-results
