@@ -25,8 +25,8 @@ export interface AssembleOptions {
 }
 
 /**
- * The `npm ci …` part of the deps stage's RUN line: not the `|| npm install --no-save …` fallback
- * (for npm 11's lock files) nor the `&& npm cache clean`, which would hit the machine's cache.
+ * The `npm ci …` part of the deps stage's RUN line, without the `&& npm cache clean`, which would
+ * hit the machine's cache.
  */
 export function depsInstallCommand(d: Dockerfile): readonly string[] {
   for (const ins of instructionsOf(stageNamed(d, 'deps'), 'RUN')) {
