@@ -86,6 +86,9 @@ export function assembleRuntimeTree(opts: AssembleOptions): RuntimeTree {
         const [stageRoot, localRoot] = mapping;
         if (!source.startsWith(`${stageRoot}/`)) throw new DockerfileShapeError(`COPY --from=${copy.from} ${source}: outside ${stageRoot}`);
         local = path.join(localRoot, source.slice(stageRoot.length + 1));
+        if (copy.from === 'build' && !fs.existsSync(local)) {
+          throw new DockerfileShapeError(`COPY --from=build ${source}: ${local} does not exist; run \`npm run build\` first (\`make test\` does)`);
+        }
       }
       const dest = path.posix.resolve(workdir, copy.dest);
       if (!dest.startsWith(workdir)) throw new DockerfileShapeError(`COPY to ${dest}: outside WORKDIR ${workdir}`);
