@@ -15,6 +15,11 @@ NODE=node_modules/.bin/node
 JEST=("$NODE" --experimental-vm-modules node_modules/jest/bin/jest.js)
 RESULTS=.jest-results
 LEDGER=$RESULTS/ledger.tsv
+if ! command -v timeout >/dev/null; then
+  echo "FAILED: test/run-all.sh needs timeout(1) from GNU coreutils for its watchdogs (macOS: brew install coreutils)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 rm -rf "$RESULTS" && mkdir -p "$RESULTS" && : >"$LEDGER"
 
 # Seconds. CI allows 90 min for the job, cold component builds included (~25 min on 2 cores).
