@@ -105,6 +105,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     clock,
     log,
     signal: AbortSignal.any([stop.signal, checksDone.signal]),
+    reportKubeConfigError: false,
   }).catch((): CheckItem[] => []);
   const serveDiagnostics = async (): Promise<void> => {
     const address = options.httpEndpoint || options.metricsAddress;

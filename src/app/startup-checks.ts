@@ -47,6 +47,11 @@ export interface KubeCheckParams {
   readonly signal: AbortSignal;
   /** Where the service account's `namespace` file is (tests). */
   readonly serviceAccountDir?: string;
+  /**
+   * Whether an unloadable kubeconfig becomes a report item (--check). A normal start leaves it
+   * out: the controller's own start-up refuses the same kubeconfig with one error and exit 1.
+   */
+  readonly reportKubeConfigError?: boolean;
 }
 
 function messageOf(err: unknown): string {
@@ -135,7 +140,7 @@ export async function runKubeChecks(params: KubeCheckParams): Promise<CheckItem[
   try {
     kubeConfig = loadApiClientConfig({ options, version: params.version, clock });
   } catch (err) {
-    return [{ section: 'kubernetes', status: 'problem', subject: 'kubeconfig', detail: messageOf(err) }];
+    return params.reportKubeConfigError === false ? [] : [{ section: 'kubernetes', status: 'problem', subject: 'kubeconfig', detail: messageOf(err) }];
   }
   try {
     const transport = new KubeTransport({ kubeConfig, clock, logger: log, requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS });
