@@ -167,7 +167,8 @@ describe('--check on the test world', () => {
       });
       expect(reportLines(run.stdout, 'skipped')).toContain('CSI driver: not asked: the socket cannot be opened');
       // The API side of the same run is fine: only the socket is wrong.
-      expect(reportLines(run.stdout, 'ok')[0]).toBe(`${world.apiserver}: reachable, v1.37.2, credentials accepted`.replace('v1.37.2', run.stdout.match(/reachable, (\S+),/)?.[1] ?? '?'));
+      const apiLine = reportLines(run.stdout, 'ok')[0] ?? '';
+      expect({ server: apiLine.startsWith(`${world.apiserver}: reachable, `), accepted: apiLine.endsWith(', credentials accepted') }).toEqual({ server: true, accepted: true });
     });
 
     test(`mode 0660 and group ${SOCKET_GROUP}, which this process lacks: exit 1 and the fsGroup to add`, async () => {
