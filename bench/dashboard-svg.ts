@@ -8,6 +8,8 @@ const PH = 230;
 const GAP = 16;
 const HEADER = 56;
 const M = { left: 52, right: 12, top: 30, bottom: 58 } as const;
+/** Fixed colours for the content states, so the eye learns them once. */
+const STATE_COLORS: Readonly<Record<string, string>> = { pending: '#8ab8ff', creating: '#fade2a', ready: '#73bf69', error: '#f2495c', deleting: '#b877d9' };
 const COLORS = ['#7eb26d', '#eab839', '#6ed0e0', '#ef843c', '#e24d42', '#1f78c1', '#ba43a9', '#705da0', '#508642', '#cca300'];
 
 function esc(s: string): string {
@@ -33,8 +35,10 @@ function drawPanel(panel: Panel, history: readonly Scrape[], x0: number, y0: num
     `<rect x="${x0}" y="${y0}" width="${PW}" height="${PH}" rx="4" fill="#181b1f" stroke="#2c3235"/>`,
     `<text x="${x0 + 10}" y="${y0 + 19}" fill="#d8d9da" font-size="13" font-weight="bold">${esc(panel.title)}</text>`,
   ];
-  for (let k = 0; k <= 4; k++) {
-    const v = (yMax * k) / 4;
+  // 5 steps for 1·10^k and 5·10^k, 4 for 2·10^k: every tick label is a round number.
+  const steps = String(yMax).startsWith('2') ? 4 : 5;
+  for (let k = 0; k <= steps; k++) {
+    const v = (yMax * k) / steps;
     out.push(`<line x1="${x(0)}" x2="${x(tMax)}" y1="${y(v)}" y2="${y(v)}" stroke="#2c3235"/>`);
     out.push(`<text x="${x(0) - 6}" y="${y(v) + 4}" text-anchor="end" fill="#9fa7b3" font-size="10">${esc(fmt(v, panel.unit))}</text>`);
   }
@@ -42,8 +46,10 @@ function drawPanel(panel: Panel, history: readonly Scrape[], x0: number, y0: num
   for (let t = 0; t <= tMax; t += tStep) {
     out.push(`<text x="${x(t)}" y="${y(0) + 14}" text-anchor="middle" fill="#9fa7b3" font-size="10">${Math.round(t)}s</text>`);
   }
+  let lx = x0 + M.left;
+  let ly = y0 + PH - M.bottom + 30;
   keys.forEach((key, k) => {
-    const color = COLORS[k % COLORS.length] ?? '#ccc';
+    const color = STATE_COLORS[key] ?? COLORS[k % COLORS.length] ?? '#ccc';
     let d = '';
     let pen = false;
     frames.forEach((f, i) => {
@@ -57,12 +63,16 @@ function drawPanel(panel: Panel, history: readonly Scrape[], x0: number, y0: num
       pen = true;
     });
     if (d !== '') out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
-    const col = k % 3;
-    const row = Math.floor(k / 3);
-    const lx = x0 + M.left + col * 140;
-    const ly = y0 + PH - M.bottom + 30 + row * 13;
+    const label = key === '' ? 'total' : key;
+    // Legend entries flow left to right and wrap, as Grafana's list legend (~6 px per character).
+    const width = 24 + label.length * 6;
+    if (lx + width > x0 + PW - M.right) {
+      lx = x0 + M.left;
+      ly += 13;
+    }
     out.push(`<rect x="${lx}" y="${ly - 8}" width="10" height="3" fill="${color}"/>`);
-    out.push(`<text x="${lx + 14}" y="${ly - 3}" fill="#c7d0d9" font-size="10">${esc(key === '' ? 'total' : key)}</text>`);
+    out.push(`<text x="${lx + 14}" y="${ly - 3}" fill="#c7d0d9" font-size="10">${esc(label)}</text>`);
+    lx += width;
   });
   return out;
 }
