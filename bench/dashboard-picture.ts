@@ -4,11 +4,11 @@
 // state and retries), deletions of which 10 first lack the snapshot-controller's being-deleted
 // annotation (blocked), then everything deleted. /metrics is scraped every second; the panels of
 // bench/dashboard-panels.ts are drawn from those scrapes into docs/dashboard.svg, the scrapes are
-// kept in docs/dashboard-scrapes.json (the panels' metrics only), two full excerpts of our series
+// kept in $TMPDIR/csi-dashboard-scrapes.json (the panels' metrics only), two full excerpts of our series
 // in docs/dashboard-metrics-excerpt.txt, and manifests/grafana-dashboard.json is regenerated from
 // the same panel list.
 //   make dashboard-picture   (= node --import ./test/world/register-ts.ts bench/dashboard-picture.ts [--out DIR])
-//   … bench/dashboard-picture.ts --from-scrapes docs/dashboard-scrapes.json   redraws without a world
+//   … bench/dashboard-picture.ts --from-scrapes /tmp/csi-dashboard-scrapes.json   redraws without a world
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,7 +66,12 @@ async function main(): Promise<void> {
   // --from-scrapes FILE redraws a recorded run (after a change to the drawing) without a world.
   const record = from !== undefined ? (JSON.parse(fs.readFileSync(from, 'utf8')) as RunRecord) : await recordRun();
   fs.mkdirSync(outDir, { recursive: true });
-  if (from === undefined) fs.writeFileSync(path.join(outDir, 'dashboard-scrapes.json'), `${JSON.stringify(record)}\n`);
+  if (from === undefined) {
+    // ~0.6 MB: kept next to the run, not in the repository.
+    const scrapes = path.join(os.tmpdir(), 'csi-dashboard-scrapes.json');
+    fs.writeFileSync(scrapes, `${JSON.stringify(record)}\n`);
+    log(`scrapes kept in ${scrapes} (redraw with --from-scrapes ${scrapes})`);
+  }
   draw(record, outDir);
 }
 
@@ -152,7 +157,7 @@ function draw(record: RunRecord, outDir: string): void {
     svgFile,
     renderDashboard({
       title: 'csi-snapshotter — manifests/grafana-dashboard.json, drawn from a real run',
-      subtitle: `${when} UTC · make dashboard-picture · ${SNAPSHOTS} snapshots (+${BROKEN} of a missing volume) created and deleted on ${BENCH_DRIVER_LABEL}, default QPS · /metrics every 1 s`,
+      subtitle: `${when} UTC · make dashboard-picture · ${SNAPSHOTS} snapshots (+${BROKEN} of a missing volume) created, then deleted · ${BENCH_DRIVER_LABEL} · --kube-api-qps=5`,
       panels: PANELS,
       history,
     }),
