@@ -290,6 +290,7 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   dur('poll-interval-max', 'ours', 30 * SEC, 'Maximum interval between readiness checks of a snapshot that is not ready to use yet.', 'pollIntervalMaxMs'),
   str('termination-log-path', 'ours', '/dev/termination-log', 'File the "Lost connection to CSI driver" message is written to before exiting (the container\'s terminationMessagePath).', 'terminationLogPath'),
   dur('ambiguous-create-give-up', 'ours', 5 * MIN, 'How long after a content\'s deletion was requested a create whose outcome is unknown (the CSI driver answered no final error: Internal, Unknown, DataLoss, a timeout, or the credentials could not be read) may keep the being-created annotation and so block the deletion. The same create is re-issued meanwhile; after this time the annotation is released, a Warning event names the snapshot that may remain on the backend, and csi_snapshotter_possible_orphans_total counts it.', 'ambiguousCreateGiveUpMs'),
+  bool('check', 'ours', 'Check the start-up requirements (snapshot CRDs and their versions, every RBAC verb the sidecar needs via SelfSubjectAccessReview, the CSI socket\'s owner and mode against this process, the CSI driver\'s name and capabilities), print the report to stdout and exit: 0 when nothing is wrong, 1 otherwise. Never starts the controllers or leader election. Without it the same report is logged at start and the sidecar runs as usual.', 'check'),
 ];
 
 /** Flags in Go's usage order (sorted by name, as flag.VisitAll). */

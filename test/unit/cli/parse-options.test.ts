@@ -88,6 +88,7 @@ const SAMPLES: Readonly<Record<string, { readonly argv: readonly string[]; reado
   'poll-interval-max': { argv: ['--poll-interval-max=1m'], expect: { pollIntervalMaxMs: 60_000 } },
   'termination-log-path': { argv: ['--termination-log-path=/tmp/t-log'], expect: { terminationLogPath: '/tmp/t-log' } },
   'ambiguous-create-give-up': { argv: ['--ambiguous-create-give-up=10m'], expect: { ambiguousCreateGiveUpMs: 600_000 } },
+  check: { argv: ['--check'], expect: { check: true } },
 };
 
 describe('every flag sets its Options field', () => {
