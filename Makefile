@@ -6,7 +6,7 @@ NODE := node_modules/.bin/node
 WORLD := $(NODE) --import ./test/world/register-ts.ts
 STAMP := node_modules/.install-stamp
 
-.PHONY: all build typecheck test test-unit demo world components docs bench bench-quick clean
+.PHONY: all build typecheck test test-unit demo world components docs bench bench-quick dashboard-picture clean
 
 all: build
 
@@ -53,6 +53,11 @@ bench: build components
 
 bench-quick: build components
 	$(WORLD) bench/run.ts --quick
+
+# The Grafana dashboard's picture from a real run (docs/dashboard.svg, docs/dashboard-metrics-excerpt.txt)
+# and manifests/grafana-dashboard.json, both from bench/dashboard-panels.ts.
+dashboard-picture: build components
+	$(WORLD) bench/dashboard-picture.ts
 
 # The random-kill soak against a private world: make soak [SOAK_N=40] [SOAK_K=12] [SOAK_SEED=n]
 .PHONY: soak

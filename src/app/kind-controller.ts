@@ -25,6 +25,8 @@ import { startResync } from '../queue/resync.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { contentReconciler } from '../reconcile/content-reconciler.js';
 import { OwnWriteLog } from '../reconcile/own-write-log.js';
+import { CONTENT_STATES } from '../snapshot/content-state.js';
+import { contentStateProbe } from './content-state-probe.js';
 import { classEventHandler, contentEventHandler, type ContentObject } from './content-events.js';
 
 /** After shutdown starts, in-flight reconciles get --timeout plus this before they are cancelled. */
@@ -105,11 +107,14 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
     log,
     onPossibleOrphan: (kind) => deps.metrics.countPossibleOrphan(kind),
   });
+  const kind = adapter.vocabulary.kind;
+  deps.metrics.bindContentStates(kind, CONTENT_STATES, contentStateProbe({ adapter, store, driverName, clock }));
   const reconcile = contentReconciler({
     adapter,
     store,
     executor,
     log,
+    observer: deps.metrics.contentObserver(kind),
     context: () => ({
       driverName,
       listSnapshotsSupported: deps.listSnapshotsSupported,
