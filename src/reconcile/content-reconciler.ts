@@ -79,6 +79,10 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
           // Every failure takes the --retry-interval-start … --retry-interval-max back-off, as
           // upstream's rate-limited queue: those flags are the user's word on how hot to retry.
           return Result.error(outcome.error);
+        case 'throttled':
+          // Waiting for a backend slot is not a failure: no back-off growth, and the limiter
+          // queues the key again as soon as a slot is reserved for it.
+          return Result.requeueAfter(outcome.retryAfterMs);
       }
     }
     log.warn('Too many steps in one pass; continuing later', { [adapter.vocabulary.kind]: key });
