@@ -4,12 +4,13 @@
 // Kubernetes access (transport, QPS bucket, events, secrets) is shared and owned by the caller.
 
 import type { Clock } from '../base/clock.js';
+import type { InflightLimiter } from '../base/inflight-limiter.js';
 import { formatGoDuration } from '../cli/go-duration.js';
 import type { Options } from '../cli/options.js';
 import { runController } from '../controller/controller-loop.js';
 import type { Snapshotter } from '../csi/snapshotter.js';
 import type { EventSink, SecretSource } from '../effects/ports.js';
-import { StepExecutor } from '../effects/step-executor.js';
+import { slotId, StepExecutor } from '../effects/step-executor.js';
 import { Informer } from '../kube/informer.js';
 import type { KubeTransport } from '../kube/kube-transport.js';
 import { ObjectStore } from '../kube/object-store.js';
@@ -63,6 +64,8 @@ export interface KindControllerDeps {
   readonly transport: KubeTransport;
   readonly events: EventSink;
   readonly secrets: SecretSource;
+  /** --max-inflight-creates/-deletes; undefined when neither is set (no limit, as upstream). */
+  readonly limiter?: InflightLimiter;
 }
 
 export interface RunningKindController {
@@ -104,6 +107,7 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
     timeoutText: formatGoDuration(options.timeoutMs),
     log,
     onPossibleOrphan: (kind) => deps.metrics.countPossibleOrphan(kind),
+    ...(deps.limiter === undefined ? {} : { slots: { limiter: deps.limiter, wake: (name: string) => queue.add(name) } }),
   });
   const reconcile = contentReconciler({
     adapter,
@@ -124,6 +128,23 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
       },
     }),
   });
+
+  const limiter = deps.limiter;
+  const kind = adapter.vocabulary.kind;
+  // A reservation the limiter made for this key before its pass started and the pass did not take
+  // (the object is gone, ready, or needs another call) goes to the next waiter at once.
+  const reconcileWithSlots =
+    limiter === undefined
+      ? reconcile
+      : async (key: string, signal: AbortSignal): ReturnType<typeof reconcile> => {
+          const started = limiter.passStarted();
+          try {
+            return await reconcile(key, signal);
+          } finally {
+            if (store.get(key) === undefined) limiter.forget(slotId(kind, key));
+            else limiter.passEnded(slotId(kind, key), started);
+          }
+        };
 
   const enqueue = (key: string, priority: 'high' | 'low'): void => queue.add(key, priority);
   contentInformer.onEvent(
@@ -160,7 +181,7 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
       clock,
       signal: stopTaking.signal,
       // In-flight work keeps running after shutdown starts, until it finishes or hits --timeout.
-      reconcile: (key) => reconcile(key, hardStop.signal),
+      reconcile: (key) => reconcileWithSlots(key, hardStop.signal),
     });
     await controller.stopped;
   })().catch((err: unknown) => {
