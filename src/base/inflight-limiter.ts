@@ -50,7 +50,11 @@ export interface InflightLimiterOptions {
   readonly maxCreates?: number;
   readonly maxDeletes?: number;
   readonly clock: Clock;
-  /** A reservation not claimed within this time goes to the next waiter (default 10 s). */
+  /**
+   * A reservation not claimed within this time goes to the next waiter (default 30 s). Only a
+   * safety net: a pass of the woken key that does not take it (object gone, no call needed any
+   * more) hands it on at once (passEnded / forget); this covers a wake-up that never led to a pass.
+   */
   readonly grantTtlMs?: number;
   /** The requeue-after told to a waiter, in case its wake-up is lost (default 15 s). */
   readonly retryAfterMs?: number;
@@ -107,7 +111,7 @@ export class InflightLimiter implements CallSlots {
 
   constructor(options: InflightLimiterOptions) {
     this.#clock = options.clock;
-    this.#grantTtlMs = options.grantTtlMs ?? 10_000;
+    this.#grantTtlMs = options.grantTtlMs ?? 30_000;
     this.#retryAfterMs = options.retryAfterMs ?? 15_000;
     this.#pools = { create: newPool(options.maxCreates), delete: newPool(options.maxDeletes) };
   }
