@@ -5,7 +5,9 @@
 // --max-inflight-creates=L --max-inflight-deletes=L; each run gets a fresh world. The proxy counts
 // the calls and the Aborted answers; the bench's own watch times the phases.
 //   node_modules/.bin/node --import ./test/world/register-ts.ts bench/throttled-backend.ts \
-//     [--n 500] [--volumes 20] [--driver-limit 4] [--delay-ms 100] [--only unlimited|limited] [--out FILE]
+//     [--n 500] [--volumes 20] [--driver-limit 4] [--delay-ms 100] [--only unlimited|limited|upstream]
+//     [--with-upstream] [--out FILE]
+// --with-upstream adds a third run: upstream csi-snapshotter v8.6.0 with the same flags (no limit).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,9 +37,12 @@ interface Args {
   readonly driverLimit: number;
   readonly delayMs: number;
   readonly phaseTimeoutMs: number;
-  readonly only?: 'unlimited' | 'limited';
+  readonly only?: RunName;
+  readonly withUpstream: boolean;
   readonly out?: string;
 }
+
+type RunName = 'unlimited' | 'limited' | 'upstream';
 
 export interface PhaseResult {
   readonly seconds: number;
@@ -53,7 +58,7 @@ export interface PhaseResult {
 }
 
 export interface RunResult {
-  readonly name: 'unlimited' | 'limited';
+  readonly name: RunName;
   readonly flags: readonly string[];
   readonly create: PhaseResult;
   readonly delete: PhaseResult;
@@ -74,7 +79,7 @@ function parseArgs(argv: readonly string[]): Args {
     return n;
   };
   const only = get('--only');
-  if (only !== undefined && only !== 'unlimited' && only !== 'limited') throw new BenchError('bad-arguments', '--only is unlimited or limited');
+  if (only !== undefined && only !== 'unlimited' && only !== 'limited' && only !== 'upstream') throw new BenchError('bad-arguments', '--only is unlimited, limited or upstream');
   const out = get('--out');
   return {
     n: num('--n', 500),
@@ -83,6 +88,7 @@ function parseArgs(argv: readonly string[]): Args {
     delayMs: num('--delay-ms', 100),
     phaseTimeoutMs: num('--phase-timeout-s', 900) * 1000,
     ...(only !== undefined ? { only } : {}),
+    withUpstream: argv.includes('--with-upstream') || only === 'upstream',
     ...(out !== undefined ? { out } : {}),
   };
 }
@@ -119,7 +125,7 @@ function phase(proxy: LimitedCsiProxy, t0: number, stamps: readonly (number | un
   };
 }
 
-async function runOnce(name: 'unlimited' | 'limited', args: Args, workDir: string, signal: AbortSignal, log: (m: string) => void): Promise<RunResult> {
+async function runOnce(name: RunName, args: Args, workDir: string, signal: AbortSignal, log: (m: string) => void): Promise<RunResult> {
   const t0 = performance.now();
   const manifest = readManifest();
   const flags = [...BASE_FLAGS, ...(name === 'limited' ? [`--max-inflight-creates=${args.driverLimit}`, `--max-inflight-deletes=${args.driverLimit}`] : [])];
@@ -137,8 +143,9 @@ async function runOnce(name: 'unlimited' | 'limited', args: Args, workDir: strin
     for (let i = 0; i < args.volumes; i++) volumes.push((await csi.createVolume({ name: `w6-vol-${i}` }, signal)).volume_id);
     proxy = await LimitedCsiProxy.start({ csiProto: world.csiProto, target: world.csiEndpoint, socketPath: path.join(socketDir, 'limited.sock'), maxInflight: args.driverLimit, delayMs: args.delayMs });
     watch = await ContentWatch.start({ kubeconfig: world.kubeconfig, signal });
-    sidecar = await startSidecarUnderTest({ side: 'ours', world: { ...world, csiEndpoint: proxy.endpoint }, upstreamBinary: manifest.binaries['csi-snapshotter-upstream'], flags });
-    await waitForSync(sidecar, { flags, timeoutMs: 60_000, settleMs: 1_000, signal });
+    sidecar = await startSidecarUnderTest({ side: name === 'upstream' ? 'upstream' : 'ours', world: { ...world, csiEndpoint: proxy.endpoint }, upstreamBinary: manifest.binaries['csi-snapshotter-upstream'], flags });
+    // Upstream below --v=4 logs its start just before its cache sync: give it longer to settle.
+    await waitForSync(sidecar, { flags, timeoutMs: 60_000, settleMs: name === 'upstream' ? 3_000 : 1_000, signal });
     proxy.resetCounts();
     const w = watch;
     const names = Array.from({ length: args.n }, (_, i) => contentName('w6', i));
@@ -199,7 +206,7 @@ function renderMarkdown(args: Args, runs: readonly RunResult[], command: string,
     '',
     `${args.n} VolumeSnapshotContents over ${args.volumes} source volumes, created at once and then deleted at once, against ${BENCH_DRIVER_LABEL} behind \`bench/limited-csi-proxy.ts\`: ` +
       `a create/delete beyond ${args.driverLimit} in flight, or a second one on a source volume, is answered \`Aborted\`; forwarded ones take +${args.delayMs} ms. ` +
-      `Our sidecar with \`${BASE_FLAGS.join(' ')}\`, once without a limit (upstream's behaviour) and once with \`--max-inflight-creates=${args.driverLimit} --max-inflight-deletes=${args.driverLimit}\`. Fresh world per run. Machine: ${os.cpus().length} CPUs, load average at start ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}.`,
+      `Our sidecar with \`${BASE_FLAGS.join(' ')}\` (run \`upstream\`: upstream csi-snapshotter v8.6.0 with the same flags), once without a limit (upstream's behaviour) and once with \`--max-inflight-creates=${args.driverLimit} --max-inflight-deletes=${args.driverLimit}\`. Fresh world per run. Machine: ${os.cpus().length} CPUs, load average at start ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}.`,
     '',
     `Command: \`${command}\``,
     '',
@@ -222,8 +229,9 @@ async function main(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-w6-'));
   const at = new Date();
   const runs: RunResult[] = [];
-  for (const name of ['unlimited', 'limited'] as const) {
+  for (const name of ['unlimited', 'limited', 'upstream'] as const) {
     if (args.only !== undefined && args.only !== name) continue;
+    if (name === 'upstream' && !args.withUpstream) continue;
     runs.push(await runOnce(name, args, workDir, ac.signal, log));
   }
   const command = ['node_modules/.bin/node --import ./test/world/register-ts.ts bench/throttled-backend.ts', ...argv].join(' ');
