@@ -235,7 +235,7 @@ async function main(): Promise<void> {
     runs.push(await runOnce(name, args, workDir, ac.signal, log));
   }
   const command = ['node_modules/.bin/node --import ./test/world/register-ts.ts bench/throttled-backend.ts', ...argv].join(' ');
-  const out = args.out ?? path.join(REPO, 'bench/results', `w6-throttled-${at.toISOString().slice(0, 16).replace(/[:T]/g, '')}.json`);
+  const out = args.out ?? path.join(REPO, 'bench/results', `w6-throttled-${at.toISOString().slice(0, 16).replace('T', '-').replace(':', '')}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify({ args, command, at: at.toISOString(), machine: machineInfo(readManifest()), runs }, null, 2)}\n`);
   process.stdout.write(renderMarkdown(args, runs, command, at));

@@ -8,6 +8,7 @@ import type { InflightLimiter } from '../base/inflight-limiter.js';
 import { formatGoDuration } from '../cli/go-duration.js';
 import type { Options } from '../cli/options.js';
 import { runController } from '../controller/controller-loop.js';
+import type { Result } from '../controller/result.js';
 import type { Snapshotter } from '../csi/snapshotter.js';
 import type { EventSink, SecretSource } from '../effects/ports.js';
 import { slotId, StepExecutor } from '../effects/step-executor.js';
@@ -19,6 +20,7 @@ import type { ResourceCoordinates } from '../kube/resources.js';
 import type { KubeObject } from '../kube/types.js';
 import type { KindAdapter } from '../kinds/kind-adapter.js';
 import type { Logger } from '../observability/logger.js';
+import type { ContentKind } from '../snapshot/kind-vocabulary.js';
 import type { SidecarMetrics } from '../observability/metrics.js';
 import { exponentialBackoff } from '../queue/backoff.js';
 import { readinessPollSchedule } from '../queue/poll-schedule.js';
@@ -77,6 +79,29 @@ export interface RunningKindController {
   readonly done: Promise<void>;
 }
 
+/**
+ * Tells the limiter where each pass of a key starts and ends: a reservation made for the key
+ * before its pass started that the pass did not take (the object is gone, ready, or needs another
+ * call) goes to the next waiter at once instead of idling until it expires.
+ */
+export function withSlotPasses(deps: {
+  readonly reconcile: (key: string, signal: AbortSignal) => Promise<Result>;
+  readonly limiter: InflightLimiter;
+  readonly kind: ContentKind;
+  readonly store: { get(name: string): unknown };
+}): (key: string, signal: AbortSignal) => Promise<Result> {
+  const { reconcile, limiter, kind, store } = deps;
+  return async (key, signal) => {
+    const started = limiter.passStarted();
+    try {
+      return await reconcile(key, signal);
+    } finally {
+      if (store.get(key) === undefined) limiter.forget(slotId(kind, key));
+      else limiter.passEnded(slotId(kind, key), started);
+    }
+  };
+}
+
 export function startKindController<T extends ContentObject>(wiring: KindWiring<T>, deps: KindControllerDeps): RunningKindController {
   const { options, clock, driverName, transport } = deps;
   const adapter = wiring.adapter;
@@ -129,22 +154,7 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
     }),
   });
 
-  const limiter = deps.limiter;
-  const kind = adapter.vocabulary.kind;
-  // A reservation the limiter made for this key before its pass started and the pass did not take
-  // (the object is gone, ready, or needs another call) goes to the next waiter at once.
-  const reconcileWithSlots =
-    limiter === undefined
-      ? reconcile
-      : async (key: string, signal: AbortSignal): ReturnType<typeof reconcile> => {
-          const started = limiter.passStarted();
-          try {
-            return await reconcile(key, signal);
-          } finally {
-            if (store.get(key) === undefined) limiter.forget(slotId(kind, key));
-            else limiter.passEnded(slotId(kind, key), started);
-          }
-        };
+  const reconcileWithSlots = deps.limiter === undefined ? reconcile : withSlotPasses({ reconcile, limiter: deps.limiter, kind: adapter.vocabulary.kind, store });
 
   const enqueue = (key: string, priority: 'high' | 'low'): void => queue.add(key, priority);
   contentInformer.onEvent(
