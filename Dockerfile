@@ -17,7 +17,7 @@ ARG NODE_RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 FROM ${NODE_BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund || npm install --no-save --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src/ src/
 # tsc through the image's own node: `npm run` would put node_modules/.bin (the uninstalled
@@ -28,7 +28,7 @@ FROM ${NODE_BUILD_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No production dependency needs an install script (protobufjs' only prints a version notice).
-RUN (npm ci --omit=dev --ignore-scripts --no-audit --no-fund || npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund) \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 
 FROM ${NODE_RUNTIME_IMAGE}

@@ -6,16 +6,16 @@ NODE := node_modules/.bin/node
 WORLD := $(NODE) --import ./test/world/register-ts.ts
 STAMP := node_modules/.install-stamp
 
-.PHONY: all build typecheck test test-unit demo world components docs bench bench-quick clean
+.PHONY: all build typecheck test test-unit demo world components docs bench bench-quick dashboard-picture clean
 
 all: build
 
 # npm ci when package.json or the lock changed (brings Node 24 itself: npm package `node`).
-# npm 11.19 writes lock files without other platforms' optional packages and its own `npm ci`
-# then refuses them (npm 10 accepts them); `npm install --no-save` installs the same locked
-# versions without rewriting the lock.
+# The lock records every platform's optional packages (@swc/core-*, @unrs/resolver-binding-*),
+# so `npm ci` accepts it anywhere; regenerate it only without node_modules present
+# (`npm install --package-lock-only` in a clean clone, npm/cli#4828), or those entries are lost.
 $(STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund || { echo "npm ci refused the lock file; installing the locked versions with npm install --no-save" >&2; npm install --no-save --no-audit --no-fund; }
+	npm ci --no-audit --no-fund
 	@touch $@
 
 build: $(STAMP)
@@ -53,6 +53,16 @@ bench: build components
 
 bench-quick: build components
 	$(WORLD) bench/run.ts --quick
+
+# The Grafana dashboard's picture from a real run (docs/dashboard.svg, docs/dashboard-metrics-excerpt.txt)
+# and manifests/grafana-dashboard.json, both from bench/dashboard-panels.ts.
+dashboard-picture: build components
+	$(WORLD) bench/dashboard-picture.ts
+
+# The random-kill soak against a private world: make soak [SOAK_N=40] [SOAK_K=12] [SOAK_SEED=n]
+.PHONY: soak
+soak: build components
+	SOAK_N=$(SOAK_N) SOAK_K=$(SOAK_K) SOAK_SEED=$(SOAK_SEED) $(WORLD) test/e2e/soak-run.ts
 
 clean:
 	rm -rf dist .jest-results

@@ -28,6 +28,8 @@ import { startResync } from '../queue/resync.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { contentReconciler } from '../reconcile/content-reconciler.js';
 import { OwnWriteLog } from '../reconcile/own-write-log.js';
+import { CONTENT_STATES } from '../snapshot/content-state.js';
+import { contentStateProbe } from './content-state-probe.js';
 import { classEventHandler, contentEventHandler, type ContentObject } from './content-events.js';
 
 /** After shutdown starts, in-flight reconciles get --timeout plus this before they are cancelled. */
@@ -134,11 +136,14 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
     onPossibleOrphan: (kind) => deps.metrics.countPossibleOrphan(kind),
     ...(deps.limiter === undefined ? {} : { slots: { limiter: deps.limiter, wake: (name: string) => queue.add(name) } }),
   });
+  const kind = adapter.vocabulary.kind;
+  deps.metrics.bindContentStates(kind, CONTENT_STATES, contentStateProbe({ adapter, store, driverName, clock }));
   const reconcile = contentReconciler({
     adapter,
     store,
     executor,
     log,
+    observer: deps.metrics.contentObserver(kind),
     context: () => ({
       driverName,
       listSnapshotsSupported: deps.listSnapshotsSupported,

@@ -21,6 +21,11 @@ import {
 } from './content-controller.js';
 import { handshake, StartupError, type DriverInfo } from './driver-handshake.js';
 import { createLeaderElection, type SidecarLeaderElection } from './leader-election.js';
+import { runCheckCommand } from './check-command.js';
+import { runKubeChecks, runSocketCheck } from './startup-checks.js';
+import { driverItems, logReport, type CheckItem } from './startup-report.js';
+import type { Writable } from 'node:stream';
+import { SyncFdWritable } from '../observability/winston-logger.js';
 
 /** Test seams; production uses the defaults. */
 export interface RunDeps {
@@ -32,6 +37,8 @@ export interface RunDeps {
   /** Passed through to the handshake (tests shorten upstream's fixed timings). */
   readonly connectTimeoutMs?: number;
   readonly probeIntervalMs?: number;
+  /** Where --check prints its report (default: file descriptor 1). */
+  readonly stdout?: Writable;
 }
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -53,6 +60,10 @@ function logDriver(log: Logger, driver: DriverInfo): void {
 
 export async function runSidecar(options: Options, log: Logger, deps: RunDeps = {}): Promise<number> {
   const clock = deps.clock ?? systemClock;
+  if (options.check) {
+    const out = deps.stdout ?? new SyncFdWritable(1);
+    return runCheckCommand({ options, log, clock, version: readPackageVersion(import.meta.url), out, signal: deps.stopSignal ?? new AbortController().signal });
+  }
   const stop = new AbortController();
   let exitCode = 0;
   const finish = (code: number, reason: string): void => {
@@ -85,6 +96,17 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
   let http: { close(): Promise<void> } | undefined;
   let election: SidecarLeaderElection | undefined;
   let driverReady = false;
+  // Start-up diagnostics (API server, CRDs, RBAC) run while the driver is dialled and probed; the
+  // report is logged once the driver answered, before leader election and the informers.
+  const checksDone = new AbortController();
+  const kubeChecks = runKubeChecks({
+    options,
+    version: readPackageVersion(import.meta.url),
+    clock,
+    log,
+    signal: AbortSignal.any([stop.signal, checksDone.signal]),
+    reportKubeConfigError: false,
+  }).catch((): CheckItem[] => []);
   const serveDiagnostics = async (): Promise<void> => {
     const address = options.httpEndpoint || options.metricsAddress;
     if (address === '') return;
@@ -122,6 +144,22 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     driverReady = true;
     try {
       logDriver(log, driver);
+      logReport(
+        {
+          items: [
+            ...(await kubeChecks),
+            await runSocketCheck(options),
+            ...driverItems({
+              kind: 'ok',
+              driverName: driver.driverName,
+              controllerCapabilities: driver.controllerCapabilities,
+              groupSnapshotsWanted: driver.groupSnapshotsEnabled,
+              groupControllerCapabilities: driver.groupControllerCapabilities,
+            }),
+          ],
+        },
+        log,
+      );
       // Everything above ran in every replica (upstream); informers and workers run only in the leader.
       if (options.leaderElection) {
         election = createLeaderElection({
@@ -179,6 +217,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     if (stop.signal.aborted) return exitCode; // stopped (or lost the driver) during start-up
     throw err;
   } finally {
+    checksDone.abort(new Error('start-up over'));
     await http?.close();
     for (const name of SHUTDOWN_SIGNALS) process.off(name, onSignal);
     deps.stopSignal?.removeEventListener('abort', onExternalStop);

@@ -56,6 +56,8 @@ export interface Options {
   readonly maxInflightDeletes: number;
   /** Where the connection-loss message goes (--termination-log-path, /dev/termination-log). */
   readonly terminationLogPath: string;
+  /** --check: print the start-up diagnostics report to stdout and exit 0 (all OK) or 1. */
+  readonly check: boolean;
 
   // --- environment (read once, in the CLI) ---
   readonly nodeName: string | undefined; // NODE_NAME

@@ -14,12 +14,21 @@ export class ObjectStore<T extends KubeObject> {
    * Stores obj unless the stored copy is strictly newer; returns whether it was accepted.
    * Equal versions are accepted (upstream: "equal or newer"). Throws InvalidResourceVersionError
    * for a non-integer resourceVersion (the object is then not stored).
+   *
+   * An object with a deletionTimestamp and no finalizer left no longer exists (the apiserver
+   * removes it in the write that dropped the last finalizer): it is forgotten, never stored. The
+   * reconciler's finalizer-removal response often arrives after the watch's DELETED event, and
+   * storing it then kept a ghost entry for ever (found by the contents-by-state gauge).
    */
   observe(obj: T): boolean {
     const rv = parseResourceVersion(obj);
     const name = obj.metadata.name;
     const current = this.#objects.get(name);
     if (current !== undefined && current.rv > rv) return false;
+    if (obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).length === 0) {
+      this.#objects.delete(name);
+      return false;
+    }
     this.#objects.set(name, { obj: toStoredObject(obj), rv });
     return true;
   }

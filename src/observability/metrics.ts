@@ -8,6 +8,8 @@ import type { InFlightStats, WorkQueueMetrics, WorkQueueMetricsProvider } from '
 
 /** csi-lib-utils' buckets for csi_sidecar_operations_seconds. */
 const CSI_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 25, 50, 120, 300, 600];
+/** Creation to ready: from a fast local driver (well under a second) to cloud snapshots (an hour). */
+const READY_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 /** component-base workqueue buckets: 1e-8 … 10 s. */
 const WORKQUEUE_BUCKETS = exponentialBuckets(1e-8, 10, 10);
 
@@ -22,6 +24,27 @@ export interface SidecarMetrics {
   countPossibleOrphan(kind: string): void;
   /** Seconds requests waited in the client-side QPS limiter (ours). */
   addThrottleSeconds(seconds: number): void;
+  /**
+   * Contents by state and the oldest unready one, read from the caller's cache on every scrape
+   * (ours). `states` is the closed list of state names; each one is exported, at 0 when empty.
+   */
+  bindContentStates(kind: string, states: readonly string[], probe: () => ContentStateSample): void;
+  /** The reconciler's observer for one kind (ours); its series exist at 0 from this call. */
+  contentObserver(kind: string): ContentMetrics;
+}
+
+export interface ContentStateSample {
+  /** State name → number of contents of our driver in that state. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Age of the oldest content neither ready nor deleting; 0 when there is none. */
+  readonly oldestUnreadySeconds: number;
+}
+
+/** Implements reconcile/'s ReconcileObserver (structurally; observability imports no domain code). */
+export interface ContentMetrics {
+  retry(operation: string, code: string): void;
+  deletionBlocked(reason: string): void;
+  becameReady(seconds: number): void;
 }
 
 const EVENT_LOOP_SAMPLE_MS = 100;
@@ -126,8 +149,67 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     registers: [registry],
   });
 
+  const stateProbes = new Map<string, { readonly states: readonly string[]; readonly probe: () => ContentStateSample }>();
+  let lastSample = new Map<string, ContentStateSample>();
+  const sample = (kind: string): ContentStateSample | undefined => lastSample.get(kind);
+  new Gauge({
+    name: 'csi_snapshotter_contents',
+    help: 'Contents of this driver in the informer cache by state: pending, creating, ready, error, deleting (see the README for the definitions).',
+    labelNames: ['driver_name', 'kind', 'state'],
+    registers: [registry],
+    collect() {
+      // One probe call per kind per scrape; the age gauge below reads the same sample.
+      lastSample = new Map([...stateProbes].map(([kind, p]) => [kind, p.probe()]));
+      this.reset();
+      for (const [kind, p] of stateProbes) {
+        const counts = sample(kind)?.counts ?? {};
+        for (const state of p.states) this.set({ driver_name: driverName, kind, state }, counts[state] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'csi_snapshotter_oldest_unready_content_age_seconds',
+    help: 'Age (since metadata.creationTimestamp) of the oldest content of this driver that is neither ready nor being deleted; 0 when there is none.',
+    labelNames: ['driver_name', 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of stateProbes.keys()) this.set({ driver_name: driverName, kind }, sample(kind)?.oldestUnreadySeconds ?? 0);
+    },
+  });
+  const readySeconds = new Histogram({
+    name: 'csi_snapshotter_content_ready_seconds',
+    help: 'Time from a content\'s metadata.creationTimestamp until this sidecar recorded it ready (observed once, on the transition it made).',
+    labelNames: ['driver_name', 'kind'],
+    buckets: READY_BUCKETS,
+    registers: [registry],
+  });
+  const opRetries = new Counter({
+    name: 'csi_snapshotter_operation_retries_total',
+    help: 'Failed steps sent to the --retry-interval-start/--retry-interval-max back-off, by operation (create, refresh, delete, update) and gRPC code (none: not a CSI error).',
+    labelNames: ['driver_name', 'kind', 'operation', 'grpc_status_code'],
+    registers: [registry],
+  });
+  const deletionBlocked = new Counter({
+    name: 'csi_snapshotter_deletion_blocked_total',
+    help: 'Reconcile passes of a content whose deletion was requested that ended without finishing it, by reason.',
+    labelNames: ['driver_name', 'kind', 'reason'],
+    registers: [registry],
+  });
+
   return {
     registry,
+    bindContentStates: (kind, states, probe) => {
+      stateProbes.set(kind, { states, probe });
+    },
+    contentObserver: (kind) => {
+      readySeconds.zero({ driver_name: driverName, kind });
+      return {
+        retry: (operation, code) => opRetries.inc({ driver_name: driverName, kind, operation, grpc_status_code: code }),
+        deletionBlocked: (reason) => deletionBlocked.inc({ driver_name: driverName, kind, reason }),
+        becameReady: (seconds) => readySeconds.observe({ driver_name: driverName, kind }, seconds),
+      };
+    },
     countPossibleOrphan: (kind) => orphans.inc({ driver_name: driverName, kind }),
     csiObserver,
     setDriverName: (name) => {

@@ -9,8 +9,10 @@ import { StepPass, type StepExecutor } from '../effects/step-executor.js';
 import type { KubeObject } from '../kube/types.js';
 import type { KindAdapter } from '../kinds/kind-adapter.js';
 import type { Logger } from '../observability/logger.js';
-import type { ActionType } from '../snapshot/action.js';
+import type { Action, ActionType } from '../snapshot/action.js';
+import type { ContentView } from '../snapshot/content-view.js';
 import { decide, type DecisionContext } from '../snapshot/decide.js';
+import { deletionBlockReason, grpcCodeOf, NO_OBSERVER, retryOperation, type ReconcileObserver } from './reconcile-observer.js';
 
 /** Enough for the longest legitimate chain (create → unmark → delete → clear → unfinalize). */
 export const MAX_STEPS_PER_PASS = 8;
@@ -27,12 +29,19 @@ export interface ReconcilerDeps<T extends KubeObject> {
   /** Built per pass so it sees the current class cache. */
   readonly context: () => DecisionContext;
   readonly log: Logger;
+  /** Retries, blocked deletions and creation-to-ready times, for the operators' metrics. */
+  readonly observer?: ReconcileObserver;
 }
 
 const QUIET: ReadonlySet<ActionType> = new Set(['ignore', 'done', 'wait']);
 
 export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>): (key: string, signal: AbortSignal) => Promise<Result> {
   const { adapter, store, executor, log } = deps;
+  const observer = deps.observer ?? NO_OBSERVER;
+  const blocked = (view: ContentView, action: Action): void => {
+    const reason = deletionBlockReason(view, action);
+    if (reason !== undefined) observer.deletionBlocked(reason);
+  };
   return async (key, signal) => {
     let polled = false;
     // A pre-provisioned content that never had a status looks the same after its backend delete;
@@ -43,18 +52,23 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
       const obj = store.get(key);
       if (obj === undefined) return Result.done();
       const view = adapter.toView(obj);
-      let action = decide(view, deps.context());
+      const ctx = deps.context();
+      let action = decide(view, ctx);
       if (action.type === 'delete-backend' && deletedHandles.has(action.request.handle)) {
         action = view.hasFinalizer ? { type: 'remove-finalizer', reason: 'backend object deleted in this pass' } : { type: 'done', reason: 'backend object deleted' };
       }
       // One driver poll per pass; the next one waits for the poll schedule.
-      if (polled && (action.type === 'create' || action.type === 'refresh')) return Result.poll(action.type);
+      if (polled && (action.type === 'create' || action.type === 'refresh')) {
+        blocked(view, action);
+        return Result.poll(action.type);
+      }
       log.v(QUIET.has(action.type) ? 5 : 2).info('Decision', { [adapter.vocabulary.kind]: key, action: action.type, reason: action.reason });
       switch (action.type) {
         case 'ignore':
         case 'done':
           return Result.done();
         case 'wait':
+          blocked(view, action);
           return Result.poll('wait');
         default:
           break;
@@ -64,7 +78,16 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
         outcome = await executor.run(action, obj, signal, pass);
       } catch (err) {
         if (err instanceof ContentGoneError) return Result.done();
+        if (!signal.aborted) {
+          observer.retry(retryOperation(action), grpcCodeOf(err));
+          blocked(view, action);
+        }
         return Result.error(err);
+      }
+      if ((outcome.kind === 'progress' || outcome.kind === 'not-ready') && view.status?.readyToUse !== true && adapter.toView(outcome.object).status?.readyToUse === true) {
+        // Observed only on a transition this pass made: a restart never re-observes ready contents.
+        const created = Date.parse(outcome.object.metadata.creationTimestamp ?? '');
+        if (Number.isFinite(created)) observer.becameReady(Math.max(0, (ctx.nowMs - created) / 1000));
       }
       if (action.type === 'delete-backend' && outcome.kind === 'progress') deletedHandles.add(action.request.handle);
       switch (outcome.kind) {
@@ -78,6 +101,8 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
         case 'failed':
           // Every failure takes the --retry-interval-start … --retry-interval-max back-off, as
           // upstream's rate-limited queue: those flags are the user's word on how hot to retry.
+          observer.retry(retryOperation(action), grpcCodeOf(outcome.error));
+          blocked(view, action);
           return Result.error(outcome.error);
         case 'throttled':
           // Waiting for a backend slot is not a failure: no back-off growth, and the limiter

@@ -2,6 +2,9 @@
 // runtime-tree.ts) and run the way the image's ENTRYPOINT runs it: Node 24 on dist/cli/main.js,
 // from a read-only tree, as UID/GID 65532 when this test runs as root. Proves the tree is
 // complete (help, version, start-up) and holds no devDependency and no `node` npm package.
+// Everything the image user runs or reads (tree, Node binary, socket directory) sits in a
+// scratch directory under the system temp dir, never in the checkout: a clone inside a
+// mode-0700 home directory is one UID 65532 cannot traverse.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,10 +16,13 @@ import { assembleRuntimeTree } from './runtime-tree.js';
 import type { RuntimeTree } from './runtime-tree.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** Stands in for the base image's /nodejs/bin/node: the pinned Node 24. */
+/** The pinned Node 24 in the checkout; `node24` is the copy the image user runs. */
 const NODE24 = fs.realpathSync(path.join(REPO, 'node_modules/.bin/node'));
 const dockerfile = readDockerfile(path.join(REPO, 'Dockerfile'));
 const runtime = finalStage(dockerfile);
+const [imageUid, imageGid] = (instructionsOf(runtime, 'USER').at(-1)?.args ?? '').split(':').map(Number);
+/** Root can switch to the image's user; anyone else runs the tree as themselves. */
+const asImageUser = process.getuid?.() === 0 && imageUid !== undefined && imageGid !== undefined;
 
 interface Ran {
   readonly code: number | null;
@@ -26,22 +32,22 @@ interface Ran {
 
 let scratch: string;
 let tree: RuntimeTree;
+/** Stands in for the base image's /nodejs/bin/node. */
+let node24: string;
 
 /** Runs the image's ENTRYPOINT with args, paths under WORKDIR mapped into the tree. */
 function runImage(args: readonly string[], timeoutMs: number): Promise<Ran> {
   const workdir = workdirOf(runtime);
   const [, ...rest] = entrypointOf(runtime);
   const argv = rest.map((a) => (a.startsWith(`${workdir}/`) ? path.join(tree.root, a.slice(workdir.length + 1)) : a));
-  const [uid, gid] = (instructionsOf(runtime, 'USER').at(-1)?.args ?? '').split(':').map(Number);
-  const asImageUser = process.getuid?.() === 0 && uid !== undefined && gid !== undefined;
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE24, [...argv, ...args], {
+    const child = spawn(node24, [...argv, ...args], {
       cwd: tree.root,
       // Nothing from the developer's environment: no NODE_OPTIONS, no npm PATH.
       env: { HOME: '/nonexistent', NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: AbortSignal.timeout(timeoutMs),
-      ...(asImageUser ? { uid, gid } : {}),
+      ...(asImageUser ? { uid: imageUid, gid: imageGid } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -50,6 +56,34 @@ function runImage(args: readonly string[], timeoutMs: number): Promise<Ran> {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The first directory on the way to `target` that a process with `uid`/`gid` (and no
+ * supplementary group) cannot search, or undefined when every one can be.
+ */
+function untraversable(target: string, uid: number, gid: number): string | undefined {
+  const parts = path.resolve(target).split(path.sep).filter(Boolean);
+  for (let i = 0; i <= parts.length; i += 1) {
+    const dir = path.sep + parts.slice(0, i).join(path.sep);
+    const st = fs.statSync(dir);
+    const bit = st.uid === uid ? 0o100 : st.gid === gid ? 0o010 : 0o001;
+    if ((st.mode & bit) === 0) return dir;
+  }
+  return undefined;
+}
+
+/** A hard link when the scratch directory shares the checkout's file system, else a copy. */
+function placeNode(into: string): string {
+  const bin = path.join(into, 'nodejs/bin/node');
+  fs.mkdirSync(path.dirname(bin), { recursive: true, mode: 0o755 });
+  try {
+    fs.linkSync(NODE24, bin);
+  } catch {
+    fs.copyFileSync(NODE24, bin);
+  }
+  fs.chmodSync(bin, 0o755);
+  return bin;
 }
 
 function chmodTree(dir: string, mode: 'read-only' | 'writable'): void {
@@ -68,6 +102,18 @@ describe('runtime tree of the image, rebuilt from the Dockerfile', () => {
   beforeAll(async () => {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'img-'));
     fs.chmodSync(scratch, 0o755); // readable by the image's non-root UID
+    if (asImageUser) {
+      const blocked = untraversable(scratch, imageUid, imageGid);
+      if (blocked !== undefined) {
+        throw new Error(
+          `the image's user ${imageUid}:${imageGid} cannot search ${blocked}, on the way to the scratch directory ${scratch}: ` +
+            'set TMPDIR to a directory every user can reach (e.g. TMPDIR=/tmp) and run the image suite again',
+        );
+      }
+      node24 = placeNode(scratch);
+    } else {
+      node24 = NODE24;
+    }
     tree = assembleRuntimeTree({ repo: REPO, dockerfile, dir: scratch });
     // readOnlyRootFilesystem: the tree is read-only and owned by root, as COPY leaves it.
     chmodTree(tree.root, 'read-only');
@@ -82,6 +128,18 @@ describe('runtime tree of the image, rebuilt from the Dockerfile', () => {
     if (tree) chmodTree(tree.root, 'writable');
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
     if (socketDir) fs.rmSync(socketDir, { recursive: true, force: true });
+  });
+
+  test('the image user runs nothing from the checkout, which it may not be able to reach', () => {
+    expect(asImageUser ? path.relative(REPO, node24).startsWith('..') : node24 === NODE24).toBe(true);
+    const closed = fs.mkdtempSync(path.join(scratch, 'closed-'));
+    fs.chmodSync(closed, 0o700);
+    try {
+      expect(untraversable(path.join(closed, 'repo'), 65532, 65532)).toBe(closed);
+      expect(untraversable(scratch, 65532, 65532)).toBeUndefined();
+    } finally {
+      fs.rmSync(closed, { recursive: true });
+    }
   });
 
   test('holds exactly package.json, node_modules, dist and proto at WORKDIR', () => {

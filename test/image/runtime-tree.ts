@@ -25,8 +25,8 @@ export interface AssembleOptions {
 }
 
 /**
- * The `npm ci …` part of the deps stage's RUN line: not the `|| npm install --no-save …` fallback
- * (for npm 11's lock files) nor the `&& npm cache clean`, which would hit the machine's cache.
+ * The `npm ci …` part of the deps stage's RUN line, without the `&& npm cache clean`, which would
+ * hit the machine's cache.
  */
 export function depsInstallCommand(d: Dockerfile): readonly string[] {
   for (const ins of instructionsOf(stageNamed(d, 'deps'), 'RUN')) {
@@ -86,6 +86,9 @@ export function assembleRuntimeTree(opts: AssembleOptions): RuntimeTree {
         const [stageRoot, localRoot] = mapping;
         if (!source.startsWith(`${stageRoot}/`)) throw new DockerfileShapeError(`COPY --from=${copy.from} ${source}: outside ${stageRoot}`);
         local = path.join(localRoot, source.slice(stageRoot.length + 1));
+        if (copy.from === 'build' && !fs.existsSync(local)) {
+          throw new DockerfileShapeError(`COPY --from=build ${source}: ${local} does not exist; run \`npm run build\` first (\`make test\` does)`);
+        }
       }
       const dest = path.posix.resolve(workdir, copy.dest);
       if (!dest.startsWith(workdir)) throw new DockerfileShapeError(`COPY to ${dest}: outside WORKDIR ${workdir}`);

@@ -42,6 +42,7 @@ export const UPSTREAM_DEFAULT_OPTIONS: Options = {
   ambiguousCreateGiveUpMs: 5 * 60_000,
   maxInflightCreates: 0,
   maxInflightDeletes: 0,
+  check: false,
   nodeName: undefined,
   podNamespace: undefined,
   kubernetesServiceHost: undefined,

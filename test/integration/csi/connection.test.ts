@@ -13,10 +13,14 @@ import { nullLogger } from '../../../src/observability/logger.js';
 import { ScriptedCsiDriver } from '../../support/scripted-csi-driver.js';
 import { CapturingLogger } from './capturing-logger.js';
 
+/** Per test and hook (jest's default is 5 s): connect budgets here are at most a few seconds and
+ * the CSI --timeout is 5 s (test-options.ts): three times that. */
+const TEST_TIMEOUT_MS = 15_000;
+
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+}, TEST_TIMEOUT_MS);
 
 function track(connection: CsiConnection): CsiConnection {
   cleanups.push(() => connection.close());
@@ -43,7 +47,7 @@ describe('connect', () => {
     expect(connection.target).toBe(driver.address);
     const info = await new CsiClient(connection, systemClock).getPluginInfo({ deadline: Date.now() + 5000 });
     expect(info.name).toBe('scripted.csi.k8s.io');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('gives up after the budget with an error naming the socket path', async () => {
     const socketPath = path.join(tempDir(), 'missing.sock');
@@ -56,7 +60,7 @@ describe('connect', () => {
     });
     await expect(attempt).rejects.toBeInstanceOf(CsiConnectError);
     await expect(attempt).rejects.toThrow(`socket ${socketPath} does not exist`);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('logs "Still connecting" while the socket is missing', async () => {
     const socketPath = path.join(tempDir(), 'late.sock');
@@ -70,13 +74,13 @@ describe('connect', () => {
       progressLogIntervalMs: 200,
     }).catch(() => undefined);
     expect(log.lines).toContainEqual({ severity: 'warn', msg: `Still connecting to unix://${socketPath}`, fields: {} });
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('rejects a non-unix address with the flag name before dialling', async () => {
     await expect(
       connect({ address: 'localhost:10000', log: nullLogger, clock: systemClock, onConnectionLost: noLoss }),
     ).rejects.toThrow(CsiAddressError);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('an aborted signal stops dialling with the signal reason', async () => {
     const controller = new AbortController();
@@ -90,7 +94,7 @@ describe('connect', () => {
     });
     setTimeout(() => controller.abort(reason), 100);
     await expect(attempt).rejects.toBe(reason);
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('connection loss', () => {
@@ -115,7 +119,7 @@ describe('connection loss', () => {
     await expect(exitCode).resolves.toBe(1);
     expect(fs.readFileSync(terminationLogPath, 'utf8')).toBe(CONNECTION_LOST_MESSAGE);
     expect(log.lines).toContainEqual({ severity: 'error', msg: 'Lost connection to CSI driver, exiting', fields: {} });
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('closing the connection ourselves is not a loss', async () => {
     const driver = await ScriptedCsiDriver.start();
@@ -130,7 +134,7 @@ describe('connection loss', () => {
     // grpc-js notifies connectivity watchers synchronously inside close().
     connection.close();
     expect(lost).toBe(0);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('an unwritable termination-log path still ends in exit 1', () => {
     const log = new CapturingLogger();
@@ -138,5 +142,5 @@ describe('connection loss', () => {
     exitOnConnectionLoss({ log, terminationLogPath: path.join(tempDir(), 'no', 'such', 'dir'), exit: (c) => codes.push(c) })();
     expect(codes).toEqual([1]);
     expect(log.messages()).toEqual(['Failed to write termination message', CONNECTION_LOST_MESSAGE]);
-  });
+  }, TEST_TIMEOUT_MS);
 });

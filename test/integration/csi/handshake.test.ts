@@ -10,10 +10,14 @@ import { csiError, ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../.
 import { CapturingLogger } from './capturing-logger.js';
 import { testOptions } from './test-options.js';
 
+/** Per test and hook (jest's default is 5 s): Probe retries and the handshake run under the 5 s CSI
+ * --timeout of test-options.ts: three times that. */
+const TEST_TIMEOUT_MS = 15_000;
+
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+}, TEST_TIMEOUT_MS);
 
 async function startDriver(options: ScriptedCsiDriverOptions = {}): Promise<ScriptedCsiDriver> {
   const driver = await ScriptedCsiDriver.start(options);
@@ -71,7 +75,7 @@ describe('handshake', () => {
       'hostpath.csi.k8s.io /csi.v1.Identity/Probe',
       'hostpath.csi.k8s.io /csi.v1.Controller/ControllerGetCapabilities',
     ]);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('asks for name, readiness and capabilities, in upstream order', async () => {
     const driver = await startDriver({ driverName: 'hostpath.csi.k8s.io' });
@@ -81,7 +85,7 @@ describe('handshake', () => {
     expect(info.groupSnapshotsEnabled).toBe(false);
     expect(info.groupControllerCapabilities).toBeNull();
     expect(driver.methods()).toEqual(['GetPluginInfo', 'Probe', 'ControllerGetCapabilities']);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('with the CSIVolumeGroupSnapshot gate it also asks the GroupController', async () => {
     const driver = await startDriver();
@@ -89,7 +93,7 @@ describe('handshake', () => {
     expect(info.groupSnapshotsEnabled).toBe(true);
     expect(info.groupControllerCapabilities).toEqual({ createDeleteGetGroupSnapshot: true });
     expect(driver.methods().at(-1)).toBe('GroupControllerGetCapabilities');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('a GroupController failure is only logged; group support stays on', async () => {
     const driver = await startDriver({
@@ -100,7 +104,7 @@ describe('handshake', () => {
     expect(info.groupSnapshotsEnabled).toBe(true);
     expect(info.groupControllerCapabilities).toBeNull();
     expect(log.messages()).toContain('error determining if driver supports create/delete group snapshot operations');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('Probe ready=false is retried until the driver is ready', async () => {
     let probes = 0;
@@ -109,13 +113,13 @@ describe('handshake', () => {
     await runHandshake(driver, {}, log);
     expect(driver.requestsTo('Probe')).toHaveLength(3);
     expect(log.messages().filter((m) => m === 'CSI driver is not ready')).toHaveLength(2);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('a Probe without `ready` means ready', async () => {
     const driver = await startDriver({ handlers: { Probe: () => ({}) } });
     await runHandshake(driver);
     expect(driver.requestsTo('Probe')).toHaveLength(1);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('a Probe that times out is retried', async () => {
     let probes = 0;
@@ -131,7 +135,7 @@ describe('handshake', () => {
     await runHandshake(driver, { timeoutMs: 200 }, log);
     expect(probes).toBe(2);
     expect(log.messages()).toContain('CSI driver probe timed out');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('Probe Unimplemented is fatal with exit code 1', async () => {
     const driver = await startDriver({
@@ -143,14 +147,14 @@ describe('handshake', () => {
     expect(err.message).toBe(
       'error waiting for CSI driver to be ready: CSI driver probe failed: rpc error: code = Unimplemented desc = unknown method Probe',
     );
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('a driver without CREATE_DELETE_SNAPSHOT is fatal', async () => {
     const driver = await startDriver({ driverName: 'nosnap.csi.k8s.io', controllerCapabilities: ['LIST_SNAPSHOTS'] });
     const err = await startupError(runHandshake(driver));
     expect(err.exitCode).toBe(1);
     expect(err.message).toBe('CSI driver nosnap.csi.k8s.io does not support ControllerCreateSnapshot');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('an empty driver name is fatal', async () => {
     const driver = await startDriver({ handlers: { GetPluginInfo: () => ({ name: '' }) } });
@@ -158,7 +162,7 @@ describe('handshake', () => {
     expect(err.code).toBe('DriverNameFailed');
     expect(err.message).toBe('error getting CSI driver name: driver name is empty');
     expect(driver.methods()).toEqual(['GetPluginInfo']);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('an unreachable driver is a StartupError naming the socket', async () => {
     const driver = await startDriver();
@@ -174,5 +178,5 @@ describe('handshake', () => {
     );
     expect(err.code).toBe('CsiConnectFailed');
     expect(err.message).toContain(`error connecting to CSI driver: unix://${missing} not ready after 0.5s`);
-  });
+  }, TEST_TIMEOUT_MS);
 });

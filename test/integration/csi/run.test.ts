@@ -14,13 +14,17 @@ import { leaderLeaseName } from '../../../src/kube/lease-lock-names.js';
 import { KubeRest } from '../../world/kube-rest.js';
 import { freePort } from '../../world/ports.js';
 
+/** Per test and hook (jest's default is 5 s): runSidecar also starts the Kubernetes side against the
+ * real test-world apiserver, which a loaded machine can make slow: a minute. */
+const TEST_TIMEOUT_MS = 60_000;
+
 // runSidecar also starts the Kubernetes side: it talks to the real test-world apiserver.
 const kubeconfig = (): string => loadWorld().kubeconfig;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+}, TEST_TIMEOUT_MS);
 
 async function startDriver(options: ScriptedCsiDriverOptions = {}): Promise<ScriptedCsiDriver> {
   const driver = await ScriptedCsiDriver.start(options);
@@ -43,7 +47,7 @@ describe('runSidecar', () => {
     stop.abort();
     await expect(run).resolves.toBe(0);
     expect(log.lines.find((l) => l.msg === 'CSI driver ready')?.fields).toMatchObject({ driver: 'run.csi.k8s.io' });
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('a start-up failure is logged and returns exit code 1', async () => {
     const driver = await startDriver({ driverName: 'nosnap', controllerCapabilities: [] });
@@ -52,7 +56,7 @@ describe('runSidecar', () => {
     expect(log.lines.filter((l) => l.severity === 'error').map((l) => l.msg)).toEqual([
       'CSI driver nosnap does not support ControllerCreateSnapshot',
     ]);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('losing the driver writes the termination message and returns 1', async () => {
     const driver = await startDriver();
@@ -64,7 +68,7 @@ describe('runSidecar', () => {
     await driver.stop();
     await expect(run).resolves.toBe(1);
     expect(fs.readFileSync(terminationLogPath, 'utf8')).toBe(CONNECTION_LOST_MESSAGE);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('no kubeconfig and not in a pod: one clear error with the remedy, exit 1', async () => {
     const driver = await startDriver();
@@ -73,7 +77,7 @@ describe('runSidecar', () => {
     const errors = log.lines.filter((l) => l.severity === 'error').map((l) => l.msg);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('pass --kubeconfig <file> when running outside a cluster');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('issue 13 item 7: /metrics and the health endpoints answer while the driver probe is still not ready', async () => {
     const driver = await startDriver({ driverName: 'slowprobe.csi.k8s.io' });
@@ -99,7 +103,7 @@ describe('runSidecar', () => {
     expect(await get('/healthz')).toEqual({ status: 200, body: 'ok' });
     expect(await get('/readyz')).toEqual({ status: 503, body: 'not ready: CSI driver not ready' });
     expect(log.messages()).not.toContain('CSI driver ready');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('issue 13 item 7: a standby replica serves the workqueue_* series of both queue names at 0', async () => {
     const id = Math.random().toString(16).slice(2, 8);
@@ -147,5 +151,5 @@ describe('runSidecar', () => {
       }
     }
     expect(log.messages()).not.toContain('Caches synced; starting workers');
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -11,6 +11,10 @@ import { loadOfficialCsiPackage, officialCsiProtoPath } from '../../support/offi
 import { ScriptedCsiDriver } from '../../support/scripted-csi-driver.js';
 import { CsiAdmin } from '../../world/csi-admin.js';
 
+/** Per test and hook (jest's default is 5 s): loading the official proto from the Go module cache
+ * and one gRPC call, on a loaded machine. */
+const TEST_TIMEOUT_MS = 15_000;
+
 describe('ScriptedCsiDriver loads the official csi.proto', () => {
   let driver: ScriptedCsiDriver;
   let admin: CsiAdmin;
@@ -18,12 +22,12 @@ describe('ScriptedCsiDriver loads the official csi.proto', () => {
   beforeAll(async () => {
     driver = await ScriptedCsiDriver.start();
     admin = CsiAdmin.open({ endpoint: driver.address, csiProto: officialCsiProtoPath() });
-  });
+  }, TEST_TIMEOUT_MS);
 
   afterAll(async () => {
     admin?.close();
     await driver?.stop();
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('the proto it loads is the spec module v1.12.0 in the Go module cache, not ours', () => {
     const file = officialCsiProtoPath();
@@ -32,11 +36,11 @@ describe('ScriptedCsiDriver loads the official csi.proto', () => {
     // The premise of the wire check below: CreateVolume is only in the official service.
     expect(Object.keys(loadOfficialCsiPackage().csi.v1.Controller.service)).toContain('CreateVolume');
     expect(Object.keys(loadCsiPackage().csi.v1.Controller.service)).not.toContain('CreateVolume');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('on the wire, its Controller service is the official one: CreateVolume is registered (unscripted), not unknown', async () => {
     await expect(admin.createVolume({ name: 'probe' }, AbortSignal.timeout(5_000))).rejects.toThrow(
       /UNIMPLEMENTED: The server does not implement the method CreateVolume$/,
     );
-  });
+  }, TEST_TIMEOUT_MS);
 });

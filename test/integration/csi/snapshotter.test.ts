@@ -15,10 +15,14 @@ import type { CallBudget } from '../../../src/csi/snapshotter.js';
 import { csiError, ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../../support/scripted-csi-driver.js';
 import { CapturingLogger } from './capturing-logger.js';
 
+/** Per test and hook (jest's default is 5 s): each call runs under the 5 s CSI --timeout of
+ * test-options.ts: three times that. */
+const TEST_TIMEOUT_MS = 15_000;
+
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+}, TEST_TIMEOUT_MS);
 
 interface Rig {
   readonly driver: ScriptedCsiDriver;
@@ -63,7 +67,7 @@ describe('createSnapshot', () => {
     });
     expect(result).toMatchObject({ sourceVolumeId: 'vol-1', readyToUse: true, sizeBytes: 1073741824n, groupSnapshotId: '' });
     expect(typeof result.creationTimeNs).toBe('bigint');
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('size_bytes 2^53+1 and nanosecond creation time arrive exactly', async () => {
     const { snapshotter } = await rig({
@@ -83,7 +87,7 @@ describe('createSnapshot', () => {
     expect(result.sizeBytes).toBe(2n ** 53n + 1n);
     expect(result.creationTimeNs).toBe(1700000000123456789n);
     expect(result.readyToUse).toBe(false);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('a call still running at the deadline fails with Go-style DeadlineExceeded, non-final', async () => {
     const { snapshotter } = await rig({
@@ -98,7 +102,7 @@ describe('createSnapshot', () => {
     expect(err).toBeInstanceOf(CsiRpcError);
     expect((err as CsiRpcError).message).toBe('rpc error: code = DeadlineExceeded desc = context deadline exceeded');
     expect(isFinalCreateError(err)).toBe(false);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('a driver error keeps its code and text and is final', async () => {
     const { snapshotter } = await rig({
@@ -107,7 +111,7 @@ describe('createSnapshot', () => {
     const err = await snapshotter.createSnapshot(createRequest, budget()).catch((e: unknown) => e);
     expect((err as CsiRpcError).message).toBe('rpc error: code = InvalidArgument desc = bad name');
     expect(isFinalCreateError(err)).toBe(true);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('a response without a snapshot is a CsiResponseError naming driver and RPC', async () => {
     const { snapshotter } = await rig({ handlers: { CreateSnapshot: () => ({}) } });
@@ -117,7 +121,7 @@ describe('createSnapshot', () => {
       'CSI driver test.csi.k8s.io returned an invalid CreateSnapshot response: the snapshot message is missing',
     );
     expect(isFinalCreateError(err)).toBe(false);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('aborting the signal cancels the call and rejects with the reason', async () => {
     const { snapshotter } = await rig({
@@ -133,7 +137,7 @@ describe('createSnapshot', () => {
     const pending = snapshotter.createSnapshot(createRequest, { deadline: Date.now() + 5000, signal: controller.signal });
     setTimeout(() => controller.abort(reason), 100);
     await expect(pending).rejects.toBe(reason);
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('listSnapshot / getSnapshot / deleteSnapshot', () => {
@@ -141,7 +145,7 @@ describe('listSnapshot / getSnapshot / deleteSnapshot', () => {
     const { driver, snapshotter } = await rig({ controllerCapabilities: ['CREATE_DELETE_SNAPSHOT'] });
     await expect(snapshotter.listSnapshot({ snapshotId: 'x', secrets: {} }, budget())).resolves.toEqual({ kind: 'unsupported' });
     expect(driver.methods()).toEqual(['ControllerGetCapabilities']);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('an empty entry list is not-found; an entry is found', async () => {
     const { driver, snapshotter } = await rig();
@@ -150,7 +154,7 @@ describe('listSnapshot / getSnapshot / deleteSnapshot', () => {
     const found = await snapshotter.listSnapshot({ snapshotId: created.snapshotId, secrets: { k: 'v' } }, budget());
     expect(found).toEqual({ kind: 'found', snapshot: created });
     expect(driver.requestsTo('ListSnapshots').at(-1)).toMatchObject({ snapshot_id: created.snapshotId, secrets: { k: 'v' } });
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('getSnapshot needs GET_SNAPSHOT and maps NotFound to not-found', async () => {
     const { snapshotter } = await rig({ controllerCapabilities: ['CREATE_DELETE_SNAPSHOT', 'GET_SNAPSHOT'] });
@@ -160,7 +164,7 @@ describe('listSnapshot / getSnapshot / deleteSnapshot', () => {
       snapshot: created,
     });
     await expect(snapshotter.getSnapshot({ snapshotId: 'gone', secrets: {} }, budget())).resolves.toEqual({ kind: 'not-found' });
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('deleteSnapshot sends id and secrets', async () => {
     const { driver, snapshotter } = await rig();
@@ -168,7 +172,7 @@ describe('listSnapshot / getSnapshot / deleteSnapshot', () => {
     await snapshotter.deleteSnapshot({ snapshotId: created.snapshotId, secrets: { a: 'b' } }, budget());
     expect(driver.requestsTo('DeleteSnapshot')).toEqual([{ snapshot_id: created.snapshotId, secrets: { a: 'b' } }]);
     expect(driver.snapshots.size).toBe(0);
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('group snapshots', () => {
@@ -187,7 +191,7 @@ describe('group snapshots', () => {
     await expect(snapshotter.getVolumeGroupSnapshot(ids, budget())).resolves.toEqual(group);
     await snapshotter.deleteVolumeGroupSnapshot(ids, budget());
     expect(driver.groupSnapshots.size).toBe(0);
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('wire shapes', () => {
@@ -204,7 +208,7 @@ describe('wire shapes', () => {
     expect(caps.capabilities[0]).toEqual({ type: 'rpc', rpc: { type: 'CREATE_DELETE_SNAPSHOT' } });
     const probe = await client.probe(budget());
     expect(probe.ready).toEqual({ value: true });
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('interceptor', () => {
@@ -219,7 +223,7 @@ describe('interceptor', () => {
       { method: '/csi.v1.Controller/DeleteSnapshot', code: 'NotFound' },
     ]);
     expect(samples.every((s) => s.seconds >= 0)).toBe(true);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('at v=10 requests and responses are logged but secrets never are', async () => {
     const { snapshotter, log } = await rig({}, 10);
@@ -236,11 +240,11 @@ describe('interceptor', () => {
       },
     });
     expect(log.text()).not.toMatch(/do-not-log/);
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('below v=5 nothing is logged per call', async () => {
     const { snapshotter, log } = await rig({}, 4);
     await snapshotter.createSnapshot(createRequest, budget());
     expect(log.messages()).not.toContain('GRPC call');
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -167,5 +167,15 @@ describe('deletion always progresses (our sidecar, real apiserver and snapshot-c
     expect(abandoned.message).toContain('code = Internal');
     const metrics = await (await fetch(metricsUrl)).text();
     expect(metrics).toContain(`csi_snapshotter_possible_orphans_total{driver_name="${driverName}",kind="VolumeSnapshotContent"} 1`);
+    // The operators' metrics of the same story (issue 16): the ambiguous creates were retried, the
+    // deletion was held by the unknown outcome, and the content left the state gauge; no series
+    // names the object.
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 'NaN');
+    const l = `driver_name="${driverName}",kind="VolumeSnapshotContent"`;
+    expect(value(`csi_snapshotter_operation_retries_total{${l},operation="create",grpc_status_code="Internal"}`)).toBeGreaterThanOrEqual(3);
+    expect(value(`csi_snapshotter_deletion_blocked_total{${l},reason="create-outcome-unknown"}`)).toBeGreaterThanOrEqual(1);
+    for (const state of ['pending', 'creating', 'ready', 'error', 'deleting']) expect(value(`csi_snapshotter_contents{${l},state="${state}"}`)).toBe(0);
+    expect(value(`csi_snapshotter_oldest_unready_content_age_seconds{${l}}`)).toBe(0);
+    expect(metrics).not.toContain(contentName);
   });
 });

@@ -90,6 +90,7 @@ const SAMPLES: Readonly<Record<string, { readonly argv: readonly string[]; reado
   'ambiguous-create-give-up': { argv: ['--ambiguous-create-give-up=10m'], expect: { ambiguousCreateGiveUpMs: 600_000 } },
   'max-inflight-creates': { argv: ['--max-inflight-creates=4'], expect: { maxInflightCreates: 4 } },
   'max-inflight-deletes': { argv: ['--max-inflight-deletes', '2'], expect: { maxInflightDeletes: 2 } },
+  check: { argv: ['--check'], expect: { check: true } },
 };
 
 describe('every flag sets its Options field', () => {

@@ -1,7 +1,7 @@
 // Shared fixtures of the src/kube unit tests: the client stack wired to a FakeApiServer, a
 // condition poller (bounded, so a broken behaviour fails instead of hanging jest), and objects.
 
-import { systemClock } from '../../../src/base/clock.js';
+import { systemClock, type Clock } from '../../../src/base/clock.js';
 import { loadKubeConfig } from '../../../src/kube/kube-config.js';
 import { KubeTransport } from '../../../src/kube/kube-transport.js';
 import { openGate, type RequestGate } from '../../../src/kube/request-gate.js';
@@ -14,16 +14,19 @@ export interface Stack {
   readonly transport: KubeTransport;
 }
 
-export function makeStack(server: FakeApiServer, options: { gate?: RequestGate; requestTimeoutMs?: number } = {}): Stack {
+export function makeStack(
+  server: FakeApiServer,
+  options: { gate?: RequestGate; requestTimeoutMs?: number; clock?: Clock; userAgent?: string } = {},
+): Stack {
   const kc = loadKubeConfig({
     kubeconfigPath: server.kubeconfigPath,
     env: {},
-    userAgent: 'csi-snapshotter/9.9.9-test',
+    userAgent: options.userAgent ?? 'csi-snapshotter/9.9.9-test',
     gate: options.gate ?? openGate,
   });
   const transport = new KubeTransport({
     kubeConfig: kc,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     maxRetryAfterMs: 50,
   });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { systemClock } from '../../../src/base/clock.js';
 import { Informer, type InformerEventType } from '../../../src/kube/informer.js';
 import type { Logger } from '../../../src/observability/logger.js';
 import { ResourceClient } from '../../../src/kube/resource-client.js';
@@ -26,15 +25,59 @@ interface Seen {
 
 const list = (rv: string, ...items: VolumeSnapshotContent[]): unknown => ({ kind: 'VolumeSnapshotContentList', metadata: { resourceVersion: rv }, items });
 
-/** Runs an informer against the scripted server; the script sees LISTs and WATCHes numbered from 1. */
+let runs = 0;
+/** Watches of withInformer ask timeoutSeconds=0, so a watch stalls after this grace alone. */
+const STALL_MS = 250;
+const BACKOFF = { initialMs: 5, maxMs: 20 };
+
+/**
+ * Lets the informer's next back-off sleep run out on the virtual clock: waits (in real time, for
+ * the fake server's answer) until a timer no further away than the longest back-off is pending,
+ * then advances to it. Request and stall deadlines are farther off, so they never fire here.
+ */
+async function afterBackoff(clock: VirtualClock, what: string): Promise<void> {
+  const dueSoon = (): boolean => {
+    const due = clock.nextDue();
+    return due !== undefined && due - clock.monotonic() <= BACKOFF.maxMs;
+  };
+  await waitFor(dueSoon, `back-off before ${what}`);
+  await clock.advance((clock.nextDue() ?? clock.monotonic()) - clock.monotonic());
+}
+
+/** Lets back-off sleeps run out, one at a time, until cond holds (at most `limit` of them). */
+async function backoffsUntil(clock: VirtualClock, cond: () => boolean, what: string, limit = 5): Promise<void> {
+  for (let i = 0; i <= limit; i++) {
+    await waitFor(() => cond() || (clock.nextDue() ?? Infinity) - clock.monotonic() <= BACKOFF.maxMs, what);
+    if (cond()) return;
+    await afterBackoff(clock, what);
+  }
+  throw new Error(`still not ${what} after ${limit} back-offs`);
+}
+
+/**
+ * Runs an informer against the scripted server; the script sees LISTs and WATCHes numbered from 1.
+ * Informer and transport run on a virtual clock: no stall, back-off or request deadline passes
+ * unless the test advances it (real time only carries the loopback HTTP). A watch that ends with
+ * no event therefore always ends "at once" and backs off (client-go's very short watch).
+ */
 async function withInformer(
   script: { list: (n: number, req: RecordedRequest, res: FakeResponse) => void; watch: (n: number, req: RecordedRequest, res: FakeResponse) => void },
-  body: (ctx: { informer: Informer<VolumeSnapshotContent>; seen: Seen[]; lists: RecordedRequest[]; watches: RecordedRequest[] }) => Promise<void>,
+  body: (ctx: {
+    informer: Informer<VolumeSnapshotContent>;
+    seen: Seen[];
+    lists: RecordedRequest[];
+    watches: RecordedRequest[];
+    clock: VirtualClock;
+  }) => Promise<void>,
   options: { labelSelector?: string; logger?: Logger; streamingList?: boolean; watchTimeoutSeconds?: { min: number; max: number } } = {},
 ): Promise<void> {
   const lists: RecordedRequest[] = [];
   const watches: RecordedRequest[] = [];
+  // A request the previous test's informer sent just before it stopped can reach the server
+  // after this handler is installed: each run has its own User-Agent, and strays are refused.
+  const userAgent = `csi-snapshotter/9.9.9-test-${++runs}`;
   server.handle((req, res) => {
+    if (req.headers['user-agent'] !== userAgent) return res.status(410, 'Gone', 'a previous test run');
     if (req.query.get('watch') === 'true') {
       watches.push(req);
       script.watch(watches.length, req, res);
@@ -43,14 +86,15 @@ async function withInformer(
       script.list(lists.length, req, res);
     }
   });
-  const { kc, transport } = makeStack(server);
+  const clock = new VirtualClock();
+  const { kc, transport } = makeStack(server, { clock, userAgent });
   const informer = new Informer<VolumeSnapshotContent>({
     client: new ResourceClient(transport, VOLUME_SNAPSHOT_CONTENT),
     transport,
-    clock: systemClock,
+    clock,
     watchTimeoutSeconds: { min: 0, max: 0 },
-    stallGraceMs: 250,
-    backoff: { initialMs: 5, maxMs: 20 },
+    stallGraceMs: STALL_MS,
+    backoff: BACKOFF,
     random: () => 0.5,
     streamingList: false, // the list/watch tests; the streaming list has its own describe below
     ...options,
@@ -62,7 +106,7 @@ async function withInformer(
   const stop = new AbortController();
   const running = informer.run(stop.signal);
   try {
-    await body({ informer, seen, lists, watches });
+    await body({ informer, seen, lists, watches, clock });
   } finally {
     stop.abort();
     await running;
@@ -182,12 +226,25 @@ describe('Informer supervisor', () => {
     );
   });
 
-  test('a stalled watch (headers sent, then silence) is detected and restarted from the same RV', async () => {
+  test('a stalled watch (a bookmark, then silence) is restarted exactly timeoutSeconds + stallGraceMs after its last byte, from its last RV', async () => {
     await withInformer(
-      { list: (_n, _q, res) => res.json(200, list('10', vsc('a', '10'))), watch: (_n, _q, res) => void res.stream() },
-      async ({ lists, watches }) => {
-        await waitFor(() => watches.length >= 2, 'watch restarted after a stall');
-        expect(watches[1]?.query.get('resourceVersion')).toBe('10');
+      {
+        list: (_n, _q, res) => res.json(200, list('10', vsc('a', '10'))),
+        watch: (n, _q, res) => {
+          const s = res.stream();
+          if (n === 1) s.send('BOOKMARK', { kind: 'VolumeSnapshotContent', metadata: { name: '', resourceVersion: '11' } });
+        },
+      },
+      async ({ informer, lists, watches, clock }) => {
+        await waitFor(() => informer.resourceVersion === '11', 'the bookmark read');
+        const lastByte = clock.monotonic();
+        expect(clock.nextDue()).toBe(lastByte + STALL_MS);
+        await clock.advance(STALL_MS - 1);
+        expect(clock.nextDue()).toBe(lastByte + STALL_MS); // not yet stalled
+        expect(watches).toHaveLength(1);
+        await clock.advance(1);
+        await backoffsUntil(clock, () => watches.length === 2, 'watch restarted after a stall');
+        expect(watches[1]?.query.get('resourceVersion')).toBe('11');
         expect(lists).toHaveLength(1);
       },
     );
@@ -199,7 +256,8 @@ describe('Informer supervisor', () => {
         list: (n, _q, res) => (n < 3 ? res.status(500, 'InternalError', 'etcd unavailable') : res.json(200, list('10', vsc('a', '10')))),
         watch: (_n, _q, res) => void res.stream(),
       },
-      async ({ informer, lists }) => {
+      async ({ informer, lists, clock }) => {
+        await backoffsUntil(clock, () => lists.length === 3, 'the third list');
         await informer.waitForSync(AbortSignal.timeout(4000));
         expect(lists).toHaveLength(3);
       },
@@ -213,7 +271,8 @@ describe('Informer supervisor', () => {
         list: (n, _q, res) => (n < 4 ? res.status(403, 'Forbidden', 'forbidden') : res.json(200, list('10'))),
         watch: (_n, _q, res) => void res.stream(),
       },
-      async ({ informer }) => {
+      async ({ informer, lists, clock }) => {
+        await backoffsUntil(clock, () => lists.length === 4, 'the fourth list');
         await informer.waitForSync(AbortSignal.timeout(4000));
         expect(warnings).toHaveLength(1);
         expect(warnings[0]).toContain('"list" and "watch" on volumesnapshotcontents.snapshot.storage.k8s.io');
@@ -229,7 +288,8 @@ describe('Informer supervisor', () => {
         list: (n, _q, res) => (n < 3 ? res.status(404, 'NotFound', 'the server could not find the requested resource') : res.json(200, list('10'))),
         watch: (_n, _q, res) => void res.stream(),
       },
-      async ({ informer }) => {
+      async ({ informer, lists, clock }) => {
+        await backoffsUntil(clock, () => lists.length === 3, 'the third list');
         await informer.waitForSync(AbortSignal.timeout(4000));
         expect(warnings).toHaveLength(1);
         expect(warnings[0]).toContain('CRD is not installed');
@@ -288,16 +348,20 @@ describe('Informer streaming list (WatchList)', () => {
           if (n === 1) first = s;
         },
       },
-      async ({ informer, seen, lists, watches }) => {
+      async ({ informer, seen, lists, watches, clock }) => {
         await waitFor(() => first !== undefined, 'streaming watch');
         const q = watches[0]?.query;
         expect(q?.get('sendInitialEvents')).toBe('true');
         expect(q?.get('resourceVersionMatch')).toBe('NotOlderThan');
         expect(q?.get('resourceVersion')).toBeNull();
         expect(q?.get('allowWatchBookmarks')).toBe('true');
-        first?.send('ADDED', vsc('a', '8'));
-        first?.send('ADDED', vsc('b', '9'));
-        await new Promise((r) => setTimeout(r, 50));
+        // The stall deadline moves with every chunk the informer reads, so it shows (with no
+        // real-time wait) that each event was read before the checks below.
+        for (const [i, obj] of [vsc('a', '8'), vsc('b', '9')].entries()) {
+          await clock.advance(1);
+          first?.send('ADDED', obj);
+          await waitFor(() => clock.nextDue() === i + 1 + STALL_MS, `initial event ${obj.metadata.name} read`);
+        }
         expect(informer.hasSynced()).toBe(false);
         expect(seen).toEqual([]);
         first?.send('BOOKMARK', END_OF_INITIAL('10'));
@@ -366,9 +430,9 @@ describe('Informer streaming list (WatchList)', () => {
           if (n === 2) s.end(); // one plain watch ends; the next must resume, not stream-list again
         },
       },
-      async ({ informer, lists, watches }) => {
-        await informer.waitForSync(AbortSignal.timeout(4000));
-        await waitFor(() => watches.length === 3, 'resumed plain watch');
+      async ({ informer, lists, watches, clock }) => {
+        await backoffsUntil(clock, () => informer.hasSynced(), 'synced');
+        await backoffsUntil(clock, () => watches.length === 3, 'resumed plain watch');
         expect(lists).toHaveLength(1);
         expect(watches.map((w) => w.query.get('sendInitialEvents'))).toEqual(['true', null, null]);
         expect(watches[2]?.query.get('resourceVersion')).toBe('10');
@@ -390,7 +454,9 @@ describe('Informer idle watch (no events, no bookmarks)', () => {
   ): Promise<void> {
     const clock = new VirtualClock();
     const watches: RecordedRequest[] = [];
+    const userAgent = `csi-snapshotter/9.9.9-test-${++runs}`; // as in withInformer: strays refused
     server.handle((req, res) => {
+      if (req.headers['user-agent'] !== userAgent) return res.status(410, 'Gone', 'a previous test run');
       if (req.query.get('watch') === 'true') {
         watches.push(req);
         onWatch(watches.length, res, clock);
@@ -398,7 +464,7 @@ describe('Informer idle watch (no events, no bookmarks)', () => {
         res.json(200, list('10', vsc('a', '10')));
       }
     });
-    const { kc, transport } = makeStack(server);
+    const { kc, transport } = makeStack(server, { userAgent });
     const lines: string[] = [];
     const sink = { info: (msg: string): void => void lines.push(msg) };
     const logger: Logger = { ...sink, warn: sink.info, error: sink.info, v: () => sink, enabled: () => true, with: () => logger };
@@ -469,7 +535,9 @@ describe('Informer idle watch (no events, no bookmarks)', () => {
         if (n === 1) s.end();
       },
       async ({ clock, watches }) => {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // The informer is asleep in its back-off (1-30 s by default; the new watch's stall timer
+        // would be 330 s away): no second watch until virtual time moves.
+        await waitFor(() => (clock.nextDue() ?? Infinity) - clock.monotonic() <= 30_000, 'the back-off timer');
         expect(watches).toHaveLength(1);
         await advance(clock, 2_000);
         await waitFor(() => watches.length === 2, 'second watch after the back-off');

@@ -14,7 +14,8 @@ import { ResourceClient } from '../../../src/kube/resource-client.js';
 import type { RequestGate } from '../../../src/kube/request-gate.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { FakeApiServer } from '../../support/fake-apiserver.js';
-import { makeStack, vsc } from './harness.js';
+import { VirtualClock } from '../../support/virtual-clock.js';
+import { makeStack, vsc, waitFor } from './harness.js';
 
 let server: FakeApiServer;
 beforeAll(async () => {
@@ -52,15 +53,13 @@ describe('KubeTransport and ResourceClient against a fake apiserver', () => {
     try {
       const before = server.requests.length;
       const pending = client.get('a', signal());
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => waiting.length === 1, 'the gate asked');
       expect(server.requests.length).toBe(before); // held by the gate
-      expect(waiting).toHaveLength(1);
       waiting[0]?.();
       await pending;
       expect(server.requests.length).toBe(before + 1);
       const second = client.get('a', signal());
-      await new Promise((r) => setTimeout(r, 20));
-      expect(waiting).toHaveLength(2); // one acquire per request
+      await waitFor(() => waiting.length === 2, 'the gate asked again'); // one acquire per request
       waiting[1]?.();
       await second;
     } finally {
@@ -175,12 +174,21 @@ describe('KubeTransport and ResourceClient against a fake apiserver', () => {
     }
   });
 
-  test('a request without a response within the timeout fails with KubeRequestError Timeout', async () => {
+  test('a request without a response within the timeout fails with KubeRequestError Timeout, at that instant', async () => {
     server.handle(() => undefined); // never answers
-    const { kc, transport } = makeStack(server, { requestTimeoutMs: 100 });
+    const clock = new VirtualClock();
+    const { kc, transport } = makeStack(server, { requestTimeoutMs: 100, clock });
     const client = new ResourceClient<VolumeSnapshotContent>(transport, VOLUME_SNAPSHOT_CONTENT);
     try {
-      const err = await client.get('a', signal()).catch((e: unknown) => e);
+      const before = server.requests.length;
+      let settled = false;
+      const pending = client.get('a', signal()).catch((e: unknown) => e).finally(() => (settled = true));
+      await waitFor(() => server.requests.length > before, 'the request at the server');
+      expect(clock.nextDue()).toBe(100); // the request's deadline, on the injected clock
+      await clock.advance(99);
+      expect(settled).toBe(false);
+      await clock.advance(1);
+      const err = await pending;
       expect(err).toBeInstanceOf(KubeRequestError);
       expect((err as KubeRequestError).code).toBe('Timeout');
     } finally {
@@ -195,8 +203,9 @@ describe('KubeTransport and ResourceClient against a fake apiserver', () => {
     const client = new ResourceClient<VolumeSnapshotContent>(transport, VOLUME_SNAPSHOT_CONTENT);
     const ac = new AbortController();
     try {
+      const before = server.requests.length;
       const pending = client.get('a', ac.signal).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 30));
+      await waitFor(() => server.requests.length > before, 'the request at the server');
       const reason = new Error('shutting down');
       ac.abort(reason);
       expect(await pending).toBe(reason);

@@ -28,6 +28,22 @@ describe('ObjectStore (forward-only by resourceVersion)', () => {
     expect(store.get('a')).toBeUndefined();
   });
 
+  test('a deleting object without finalizers is gone: forgotten, never stored (a write response after the DELETED event leaves no ghost)', () => {
+    const store = new ObjectStore<VolumeSnapshotContent>();
+    const obj = vsc('a', '5');
+    const deleting = { ...obj, metadata: { ...obj.metadata, deletionTimestamp: '2026-12-06T14:00:00Z', finalizers: ['f'] } };
+    expect(store.observe(deleting)).toBe(true);
+    store.delete('a'); // the watch's DELETED event
+    const lastWrite = { ...deleting, metadata: { ...deleting.metadata, finalizers: [] } };
+    expect(store.observe(lastWrite)).toBe(false);
+    expect(store.get('a')).toBeUndefined();
+    expect(store.size).toBe(0);
+    // Before the DELETED event: the stored copy is dropped as well.
+    expect(store.observe(deleting)).toBe(true);
+    expect(store.observe({ ...lastWrite, metadata: { ...lastWrite.metadata, resourceVersion: '6' } })).toBe(false);
+    expect(store.get('a')).toBeUndefined();
+  });
+
   test('managedFields are stripped and the stored object is deep-frozen', () => {
     const store = new ObjectStore<VolumeSnapshotContent>();
     const obj = vsc('a', '3');
