@@ -5,6 +5,7 @@
 // share everything but their adapter, coordinates, queue name and name flags (./kind-controller.ts).
 
 import type { Clock } from '../base/clock.js';
+import { InflightLimiter } from '../base/inflight-limiter.js';
 import { FEATURE_GATE_GROUP_SNAPSHOT, type Options } from '../cli/options.js';
 import type { Snapshotter } from '../csi/snapshotter.js';
 import { EventRecorder } from '../kube/event-recorder.js';
@@ -58,6 +59,20 @@ export interface RunningContentController {
   readonly done: Promise<void>;
 }
 
+/**
+ * One limiter for both kinds (they share the driver and its volumes), or none when neither
+ * --max-inflight-* flag is set: then every call goes at once, as upstream.
+ */
+function backendLimiter(options: Options, clock: Clock, log: Logger): InflightLimiter | undefined {
+  if (options.maxInflightCreates <= 0 && options.maxInflightDeletes <= 0) return undefined;
+  log.info('Backend concurrency limit on', {
+    maxInflightCreates: options.maxInflightCreates > 0 ? options.maxInflightCreates : 'unlimited',
+    maxInflightDeletes: options.maxInflightDeletes > 0 ? options.maxInflightDeletes : 'unlimited',
+    perSourceVolume: 1,
+  });
+  return new InflightLimiter({ maxCreates: options.maxInflightCreates, maxDeletes: options.maxInflightDeletes, clock });
+}
+
 export function startContentController(deps: ContentControllerDeps): RunningContentController {
   const { options, log, clock, driverName } = deps;
   const clients = loadControllerApiClients({
@@ -81,6 +96,7 @@ export function startContentController(deps: ContentControllerDeps): RunningCont
     transport,
     events: { warning: (target, reason, message) => events.warning(target, reason, message) },
     secrets: new SecretReader(coreTransport),
+    limiter: backendLimiter(options, clock, log),
   };
 
   const single = startKindController(

@@ -4,12 +4,14 @@
 // Kubernetes access (transport, QPS bucket, events, secrets) is shared and owned by the caller.
 
 import type { Clock } from '../base/clock.js';
+import type { InflightLimiter } from '../base/inflight-limiter.js';
 import { formatGoDuration } from '../cli/go-duration.js';
 import type { Options } from '../cli/options.js';
 import { runController } from '../controller/controller-loop.js';
+import type { Result } from '../controller/result.js';
 import type { Snapshotter } from '../csi/snapshotter.js';
 import type { EventSink, SecretSource } from '../effects/ports.js';
-import { StepExecutor } from '../effects/step-executor.js';
+import { slotId, StepExecutor } from '../effects/step-executor.js';
 import { Informer } from '../kube/informer.js';
 import type { KubeTransport } from '../kube/kube-transport.js';
 import { ObjectStore } from '../kube/object-store.js';
@@ -18,6 +20,7 @@ import type { ResourceCoordinates } from '../kube/resources.js';
 import type { KubeObject } from '../kube/types.js';
 import type { KindAdapter } from '../kinds/kind-adapter.js';
 import type { Logger } from '../observability/logger.js';
+import type { ContentKind } from '../snapshot/kind-vocabulary.js';
 import type { SidecarMetrics } from '../observability/metrics.js';
 import { exponentialBackoff } from '../queue/backoff.js';
 import { readinessPollSchedule } from '../queue/poll-schedule.js';
@@ -65,6 +68,8 @@ export interface KindControllerDeps {
   readonly transport: KubeTransport;
   readonly events: EventSink;
   readonly secrets: SecretSource;
+  /** --max-inflight-creates/-deletes; undefined when neither is set (no limit, as upstream). */
+  readonly limiter?: InflightLimiter;
 }
 
 export interface RunningKindController {
@@ -74,6 +79,29 @@ export interface RunningKindController {
   stop(): Promise<void>;
   /** Settles when the workers have stopped; rejects if the controller failed. */
   readonly done: Promise<void>;
+}
+
+/**
+ * Tells the limiter where each pass of a key starts and ends: a reservation made for the key
+ * before its pass started that the pass did not take (the object is gone, ready, or needs another
+ * call) goes to the next waiter at once instead of idling until it expires.
+ */
+export function withSlotPasses(deps: {
+  readonly reconcile: (key: string, signal: AbortSignal) => Promise<Result>;
+  readonly limiter: InflightLimiter;
+  readonly kind: ContentKind;
+  readonly store: { get(name: string): unknown };
+}): (key: string, signal: AbortSignal) => Promise<Result> {
+  const { reconcile, limiter, kind, store } = deps;
+  return async (key, signal) => {
+    const started = limiter.passStarted();
+    try {
+      return await reconcile(key, signal);
+    } finally {
+      if (store.get(key) === undefined) limiter.forget(slotId(kind, key));
+      else limiter.passEnded(slotId(kind, key), started);
+    }
+  };
 }
 
 export function startKindController<T extends ContentObject>(wiring: KindWiring<T>, deps: KindControllerDeps): RunningKindController {
@@ -106,6 +134,7 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
     timeoutText: formatGoDuration(options.timeoutMs),
     log,
     onPossibleOrphan: (kind) => deps.metrics.countPossibleOrphan(kind),
+    ...(deps.limiter === undefined ? {} : { slots: { limiter: deps.limiter, wake: (name: string) => queue.add(name) } }),
   });
   const kind = adapter.vocabulary.kind;
   deps.metrics.bindContentStates(kind, CONTENT_STATES, contentStateProbe({ adapter, store, driverName, clock }));
@@ -129,6 +158,8 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
       },
     }),
   });
+
+  const reconcileWithSlots = deps.limiter === undefined ? reconcile : withSlotPasses({ reconcile, limiter: deps.limiter, kind: adapter.vocabulary.kind, store });
 
   const enqueue = (key: string, priority: 'high' | 'low'): void => queue.add(key, priority);
   contentInformer.onEvent(
@@ -165,7 +196,7 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
       clock,
       signal: stopTaking.signal,
       // In-flight work keeps running after shutdown starts, until it finishes or hits --timeout.
-      reconcile: (key) => reconcile(key, hardStop.signal),
+      reconcile: (key) => reconcileWithSlots(key, hardStop.signal),
     });
     await controller.stopped;
   })().catch((err: unknown) => {

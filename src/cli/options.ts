@@ -50,6 +50,10 @@ export interface Options {
   readonly pollIntervalMaxMs: number;
   /** How long an unresolved create may block a requested deletion (--ambiguous-create-give-up, 5m). */
   readonly ambiguousCreateGiveUpMs: number;
+  /** CSI create calls in flight at once (--max-inflight-creates, 0 = no limit). */
+  readonly maxInflightCreates: number;
+  /** CSI delete calls in flight at once (--max-inflight-deletes, 0 = no limit). */
+  readonly maxInflightDeletes: number;
   /** Where the connection-loss message goes (--termination-log-path, /dev/termination-log). */
   readonly terminationLogPath: string;
   /** --check: print the start-up diagnostics report to stdout and exit 0 (all OK) or 1. */

@@ -54,7 +54,7 @@ const OPTION_KEYS = {
   leaderElectionLeaseDurationMs: true, leaderElectionRenewDeadlineMs: true, leaderElectionRetryPeriodMs: true,
   leaderElectionLabels: true, kubeApiQps: true, kubeApiBurst: true, httpEndpoint: true, metricsAddress: true,
   metricsPath: true, automaxprocs: true, v: true, vmodule: true, loggingFormat: true, logFlushFrequencyMs: true,
-  pollIntervalStartMs: true, pollIntervalMaxMs: true, ambiguousCreateGiveUpMs: true, nodeName: true, podNamespace: true,
+  pollIntervalStartMs: true, pollIntervalMaxMs: true, ambiguousCreateGiveUpMs: true, maxInflightCreates: true, maxInflightDeletes: true, nodeName: true, podNamespace: true,
   kubernetesServiceHost: true, kubernetesServicePort: true, terminationLogPath: true, check: true,
   httpsProxy: true, httpProxy: true, noProxy: true,
 } as const satisfies Record<keyof Options, true>;

@@ -61,6 +61,8 @@ function refusals(o: Options, groupExplicit: boolean): string[] {
   if (!(o.timeoutMs > 0)) errors.push('--timeout must be greater than zero (e.g. 1m)');
   // Ours: upstream has no such flags, so no upstream argv is refused here.
   if (o.ambiguousCreateGiveUpMs < 0) errors.push('--ambiguous-create-give-up must not be negative (0 gives up after the first unresolved attempt)');
+  if (o.maxInflightCreates < 0) errors.push(`--max-inflight-creates must not be negative (got ${o.maxInflightCreates}); 0 means no limit`);
+  if (o.maxInflightDeletes < 0) errors.push(`--max-inflight-deletes must not be negative (got ${o.maxInflightDeletes}); 0 means no limit`);
   if (!(o.pollIntervalStartMs > 0)) errors.push('--poll-interval-start must be greater than zero');
   if (!(o.pollIntervalMaxMs > 0)) errors.push('--poll-interval-max must be greater than zero');
   if (o.pollIntervalStartMs > 0 && o.pollIntervalMaxMs > 0 && o.pollIntervalStartMs > o.pollIntervalMaxMs) {

@@ -8,6 +8,7 @@
 // count grows, as upstream's) and only status.error is written, never readyToUse.
 
 import type { Clock } from '../base/clock.js';
+import type { CallKind, CallSlots, Permit } from '../base/inflight-limiter.js';
 import { CsiRpcError } from '../csi/grpc-errors.js';
 import type { Secrets, Snapshotter } from '../csi/snapshotter.js';
 import type { KubeObject } from '../kube/types.js';
@@ -28,7 +29,13 @@ export type StepOutcome<T> =
   /** The driver answered "not ready": stop here and poll. */
   | { readonly kind: 'not-ready'; readonly object: T }
   /** The step failed; status.error and an event say why. Retried with the error back-off. */
-  | { readonly kind: 'failed'; readonly error: Error };
+  | { readonly kind: 'failed'; readonly error: Error }
+  /**
+   * No backend slot free (--max-inflight-creates/-deletes, or the source volume has a call in
+   * flight): nothing was called or written. Not a failure: the key is woken when a slot is
+   * reserved for it, and looks again after retryAfterMs at the latest, without back-off.
+   */
+  | { readonly kind: 'throttled'; readonly retryAfterMs: number };
 
 /**
  * What one reconcile pass has already read, so the create that follows mark-being-created sends
@@ -59,6 +66,11 @@ export interface StepExecutorDeps<T extends KubeObject> {
   readonly log: Logger;
   /** Counts a create given up on after deletion was requested (csi_snapshotter_possible_orphans_total). */
   readonly onPossibleOrphan?: (kind: ContentKind) => void;
+  /**
+   * The backend concurrency limit (absent when neither --max-inflight-* flag is set: upstream's
+   * behaviour, every call at once). `wake(name)` queues the content when a slot is reserved for it.
+   */
+  readonly slots?: { readonly limiter: CallSlots; readonly wake: (name: string) => void };
 }
 
 export class StepExecutor<T extends KubeObject> {
@@ -115,8 +127,18 @@ export class StepExecutor<T extends KubeObject> {
     const { adapter } = this.#d;
     const v = adapter.vocabulary;
     const name = obj.metadata.name;
-    const secrets = await this.#secrets(action.request.secret, signal, pass);
+    const slot = this.#acquire('create', obj, action.request.sourceVolumeHandles);
+    if (slot.kind === 'throttled') return slot;
+    const permit = slot.permit;
+    let secrets;
+    try {
+      secrets = await this.#secrets(action.request.secret, signal, pass);
+    } catch (err) {
+      permit?.release();
+      throw err;
+    }
     if (!secrets.ok) {
+      permit?.release();
       // The annotation stays: an earlier attempt may have reached the driver. Only the give-up
       // bound of a requested deletion releases it.
       const failure = this.#createCredentialsFailure(obj, action.phase, secrets);
@@ -126,7 +148,10 @@ export class StepExecutor<T extends KubeObject> {
     let state: DriverState;
     try {
       state = await adapter.create(this.#d.snapshotter, action.request, secrets.data, this.#budget(signal));
+      // The slot covers the CSI call only, never the API writes that follow it.
+      permit?.release();
     } catch (err) {
+      permit?.release();
       if (signal.aborted) throw err;
       const code = err instanceof CsiRpcError ? err.code : undefined;
       let current = obj;
@@ -177,14 +202,27 @@ export class StepExecutor<T extends KubeObject> {
     const { adapter } = this.#d;
     const v = adapter.vocabulary;
     const name = obj.metadata.name;
-    const secrets = await this.#secrets(action.request.secret, signal);
+    const source = adapter.toView(obj).source;
+    // A pre-provisioned content names no source volume: its delete counts against the limit only.
+    const slot = this.#acquire('delete', obj, source.type === 'dynamic' ? source.volumeHandles : []);
+    if (slot.kind === 'throttled') return slot;
+    const permit = slot.permit;
+    let secrets;
+    try {
+      secrets = await this.#secrets(action.request.secret, signal);
+    } catch (err) {
+      permit?.release();
+      throw err;
+    }
     if (!secrets.ok) {
+      permit?.release();
       const error = v.text.deleteInputParameters(name, secrets.error);
       return this.#fail(obj, deleteFailure(v, 'credentials', error, secrets.remedy), undefined, signal);
     }
     try {
       await adapter.delete(this.#d.snapshotter, action.request, secrets.data, this.#budget(signal));
     } catch (err) {
+      permit?.release();
       if (signal.aborted) throw err;
       // The spec says a missing snapshot is OK; some drivers answer NotFound anyway (vsphere #1506).
       if (err instanceof CsiRpcError && err.code === 'NotFound') {
@@ -195,6 +233,7 @@ export class StepExecutor<T extends KubeObject> {
         return this.#fail(obj, deleteFailure(v, 'delete', error, remedyForCode(code, this.#d.timeoutText)), err, signal);
       }
     }
+    permit?.release();
     this.#d.log.v(2).info('Deleted snapshot on the driver', { content: name, handle: action.request.handle });
     return progress(await this.#writer.writeStatus(obj, (cur) => adapter.clearedStatus(cur), signal));
   }
@@ -240,6 +279,17 @@ export class StepExecutor<T extends KubeObject> {
     return progress(released);
   }
 
+  /** A slot for one CSI create/delete call; a `permit` of undefined means no limiter is configured. */
+  #acquire(kind: CallKind, obj: T, volumes: readonly string[]): { readonly kind: 'go'; readonly permit: Permit | undefined } | { readonly kind: 'throttled'; readonly retryAfterMs: number } {
+    const slots = this.#d.slots;
+    if (slots === undefined) return { kind: 'go', permit: undefined };
+    const name = obj.metadata.name;
+    const answer = slots.limiter.tryAcquire({ kind, id: slotId(this.#d.adapter.vocabulary.kind, name), volumes, wake: () => slots.wake(name) });
+    if (answer.kind === 'acquired') return { kind: 'go', permit: answer.permit };
+    this.#d.log.v(4).info('Waiting for a backend slot', { content: name, call: kind, volumes, retryAfterMs: answer.retryAfterMs });
+    return { kind: 'throttled', retryAfterMs: answer.retryAfterMs };
+  }
+
   #driverOf(obj: T): string {
     const spec = (obj as { readonly spec?: { readonly driver?: string } }).spec;
     return spec?.driver ?? 'unknown';
@@ -281,6 +331,11 @@ export class StepExecutor<T extends KubeObject> {
   #budget(signal: AbortSignal): { readonly deadline: number; readonly signal: AbortSignal } {
     return { deadline: this.#d.clock.now() + this.#d.timeoutMs, signal };
   }
+}
+
+/** The limiter identity of a content: kinds share one limiter, so the kind is part of it. */
+export function slotId(kind: ContentKind, name: string): string {
+  return `${kind}/${name}`;
 }
 
 function progress<T>(object: T): StepOutcome<T> {

@@ -84,7 +84,7 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
         }
         return Result.error(err);
       }
-      if (outcome.kind !== 'failed' && view.status?.readyToUse !== true && adapter.toView(outcome.object).status?.readyToUse === true) {
+      if ((outcome.kind === 'progress' || outcome.kind === 'not-ready') && view.status?.readyToUse !== true && adapter.toView(outcome.object).status?.readyToUse === true) {
         // Observed only on a transition this pass made: a restart never re-observes ready contents.
         const created = Date.parse(outcome.object.metadata.creationTimestamp ?? '');
         if (Number.isFinite(created)) observer.becameReady(Math.max(0, (ctx.nowMs - created) / 1000));
@@ -104,6 +104,10 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
           observer.retry(retryOperation(action), grpcCodeOf(outcome.error));
           blocked(view, action);
           return Result.error(outcome.error);
+        case 'throttled':
+          // Waiting for a backend slot is not a failure: no back-off growth, and the limiter
+          // queues the key again as soon as a slot is reserved for it.
+          return Result.requeueAfter(outcome.retryAfterMs);
       }
     }
     log.warn('Too many steps in one pass; continuing later', { [adapter.vocabulary.kind]: key });

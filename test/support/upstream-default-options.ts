@@ -40,6 +40,8 @@ export const UPSTREAM_DEFAULT_OPTIONS: Options = {
   pollIntervalStartMs: 1_000,
   pollIntervalMaxMs: 30_000,
   ambiguousCreateGiveUpMs: 5 * 60_000,
+  maxInflightCreates: 0,
+  maxInflightDeletes: 0,
   check: false,
   nodeName: undefined,
   podNamespace: undefined,

@@ -88,6 +88,8 @@ const SAMPLES: Readonly<Record<string, { readonly argv: readonly string[]; reado
   'poll-interval-max': { argv: ['--poll-interval-max=1m'], expect: { pollIntervalMaxMs: 60_000 } },
   'termination-log-path': { argv: ['--termination-log-path=/tmp/t-log'], expect: { terminationLogPath: '/tmp/t-log' } },
   'ambiguous-create-give-up': { argv: ['--ambiguous-create-give-up=10m'], expect: { ambiguousCreateGiveUpMs: 600_000 } },
+  'max-inflight-creates': { argv: ['--max-inflight-creates=4'], expect: { maxInflightCreates: 4 } },
+  'max-inflight-deletes': { argv: ['--max-inflight-deletes', '2'], expect: { maxInflightDeletes: 2 } },
   check: { argv: ['--check'], expect: { check: true } },
 };
 
@@ -157,6 +159,8 @@ describe('validation errors name the flag (exit 1, or 255 where upstream calls k
     [['--timeout=-1s'], {}, 1, '--timeout'],
     [['--poll-interval-start=0s'], {}, 1, '--poll-interval-start must be greater than zero'],
     [['--poll-interval-start=1m'], {}, 1, '--poll-interval-start must not exceed --poll-interval-max'],
+    [['--max-inflight-creates=-1'], {}, 1, '--max-inflight-creates must not be negative'],
+    [['--max-inflight-deletes=-3'], {}, 1, '--max-inflight-deletes must not be negative'],
     [['--http-endpoint=:8080', '--metrics-path=metrics'], {}, 1, '--metrics-path'],
     [['--kube-api-burst=-1'], {}, 1, '--kube-api-burst must be greater than 0 when --kube-api-qps is greater than 0'],
     [['--kube-api-burst=0', '--kube-api-qps=0.5'], {}, 1, '--kube-api-burst must be greater than 0'],
