@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SIDECAR_BIN = path.join(REPO, 'bin/csi-snapshotter');
 
 export interface SidecarProcess {

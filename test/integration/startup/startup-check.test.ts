@@ -20,7 +20,7 @@ import { createNamespace } from '../../world/fixtures.js';
 import { KubeRest } from '../../world/kube-rest.js';
 import { createSidecarIdentity, grantLabel, grantsOf, readRbacManifest } from '../rbac/sidecar-identity.js';
 import type { Grant, SidecarIdentity } from '../rbac/sidecar-identity.js';
-import { reportLines, runCheck } from './run-check.js';
+import { removeRunAsCopy, reportLines, runCheck } from './run-check.js';
 import type { CheckRun, RunAs } from './run-check.js';
 
 const PARALLEL_RUNS = 4;
@@ -88,6 +88,7 @@ describe('--check on the test world', () => {
     await driver?.process.stop();
     await kube?.delete(`/api/v1/namespaces/${namespace}`, AbortSignal.timeout(10_000)).catch(() => undefined);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    removeRunAsCopy();
   });
 
   test('all OK with the full manifest: exit 0, no problem or warning, every CRD, rule, socket and driver line ok', () => {
