@@ -2,7 +2,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfigError, loadKubeConfig } from '../../../src/kube/kube-config.js';
+import { KubeConfigError } from '../../../src/kube/kube-config-error.js';
+import { loadKubeConfig } from '../../../src/kube/kube-config.js';
 import { openGate } from '../../../src/kube/request-gate.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kcfg-'));
