@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeConfigError } from '../../../src/kube/kube-config-error.js';
 import { loadKubeConfig } from '../../../src/kube/kube-config.js';
-import { openGate } from '../../../src/kube/request-gate.js';
+import { openGate } from '../../support/open-gate.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kcfg-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
