@@ -25,6 +25,7 @@ export function loadApiClientConfig(params: ApiClientConfigParams): SidecarKubeC
     env: { KUBERNETES_SERVICE_HOST: options.kubernetesServiceHost, KUBERNETES_SERVICE_PORT: options.kubernetesServicePort },
     proxyEnv: { httpsProxy: options.httpsProxy, httpProxy: options.httpProxy, noProxy: options.noProxy },
     userAgent: userAgentFor(params.version),
+    clock,
     gate: {
       acquire: async (signal) => {
         const waitedMs = await bucket.acquire(signal);

@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import { readPackageVersion } from '../cli/cli-main.js';
 import { createMetrics } from '../observability/metrics.js';
 import { HttpEndpointError, startDiagnosticsServer } from '../observability/http-server.js';
-import { KubeConfigError } from '../kube/kube-config.js';
+import { KubeConfigError } from '../kube/kube-config-error.js';
 import {
   CONTENT_QUEUE_NAME,
   GROUP_CONTENT_QUEUE_NAME,

@@ -8,13 +8,18 @@ export interface TimerHandle {
   cancel(): void;
 }
 
+export interface TimerOptions {
+  /** The pending timer alone does not keep the process alive (Node's timer.unref()). */
+  readonly unref?: boolean;
+}
+
 export interface Clock {
   /** Wall-clock milliseconds since the Unix epoch (for timestamps written to the API). */
   now(): number;
   /** Monotonic milliseconds (for durations and deadlines inside the process). */
   monotonic(): number;
   /** Runs fn after ms (clamped to [0, MAX_TIMER_MS]); the handle cancels it. */
-  setTimer(fn: () => void, ms: number): TimerHandle;
+  setTimer(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
   /** Resolves after ms, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -27,8 +32,9 @@ export function clampTimerMs(ms: number): number {
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  setTimer(fn, ms) {
+  setTimer(fn, ms, options) {
     const t = setTimeout(fn, clampTimerMs(ms));
+    if (options?.unref === true) t.unref();
     return { cancel: () => clearTimeout(t) };
   },
   sleep(ms, signal) {

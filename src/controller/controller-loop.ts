@@ -6,10 +6,7 @@
 import type { Clock } from '../base/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { WorkQueue } from '../queue/work-queue.js';
-import { isTerminal, type Result } from './result.js';
-
-/** Slow retry tier for TerminalErrors (users-and-reliability §1.5: every 5–15 min, never hot). */
-export const DEFAULT_TERMINAL_RETRY_MS = 5 * 60 * 1000;
+import type { Result } from './result.js';
 
 export type Reconcile<K extends string> = (key: K, signal: AbortSignal) => Promise<Result>;
 
@@ -22,7 +19,6 @@ export interface ControllerOptions<K extends string> {
   readonly clock: Clock;
   /** Aborting stops taking keys; in-flight reconciles see it through their own signal. */
   readonly signal: AbortSignal;
-  readonly terminalRetryMs?: number;
 }
 
 export interface RunningController {
@@ -46,7 +42,6 @@ export function runController<K extends string>(options: ControllerOptions<K>): 
   if (!Number.isInteger(options.workers) || options.workers < 1) {
     throw new ControllerOptionsError(`workers must be a positive integer, got ${options.workers}; check --worker-threads`);
   }
-  const terminalRetryMs = options.terminalRetryMs ?? DEFAULT_TERMINAL_RETRY_MS;
   const stopController = new AbortController();
   const signal = AbortSignal.any([options.signal, stopController.signal]);
 
@@ -68,12 +63,6 @@ export function runController<K extends string>(options: ControllerOptions<K>): 
           // Cancellation is not a failure: keep the key for a later run, without back-off.
           log.v(4).info(`Sync of ${key} cancelled by shutdown`, { key });
           queue.add(key);
-          return;
-        }
-        if (isTerminal(result.error)) {
-          queue.forget(key);
-          queue.addAfter(key, terminalRetryMs);
-          log.v(4).info(`Failed to sync ${key}, will retry`, { key, err: result.error, terminal: true, retryAfterMs: terminalRetryMs });
           return;
         }
         queue.addRateLimited(key);

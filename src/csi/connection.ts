@@ -147,7 +147,7 @@ export async function connect(options: ConnectOptions): Promise<CsiConnection> {
     const progressMs = options.progressLogIntervalMs ?? DEFAULT_PROGRESS_LOG_INTERVAL_MS;
     const ready = await waitUntilReady(channel, { clock, log, target, timeoutMs, progressMs, signal });
     if (!ready) {
-      const facts = await inspectSocket(socketPath);
+      const facts = await inspectSocket(socketPath, { clock });
       throw new CsiConnectError({ target, socketPath, timeoutMs, facts });
     }
   } catch (err) {

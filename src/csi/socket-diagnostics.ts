@@ -5,6 +5,7 @@
 
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
+import { systemClock, type Clock } from '../base/clock.js';
 
 export type SocketFacts =
   | { readonly kind: 'missing' }
@@ -25,22 +26,29 @@ function errnoOf(err: unknown): string {
   return typeof code === 'string' ? code : 'UNKNOWN';
 }
 
-function tryConnect(socketPath: string, timeoutMs: number): Promise<string | null> {
+function tryConnect(socketPath: string, timeoutMs: number, clock: Clock): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = net.connect({ path: socketPath });
     const finish = (errno: string | null): void => {
-      clearTimeout(timer);
+      timer.cancel();
       socket.destroy();
       resolve(errno);
     };
-    const timer = setTimeout(() => finish('ETIMEDOUT'), timeoutMs);
+    const timer = clock.setTimer(() => finish('ETIMEDOUT'), timeoutMs);
     socket.once('connect', () => finish(null));
     socket.once('error', (err) => finish(errnoOf(err)));
   });
 }
 
+export interface InspectSocketOptions {
+  /** How long the one connect attempt may take; default 1 s. */
+  readonly timeoutMs?: number;
+  /** Default the system clock. */
+  readonly clock?: Clock;
+}
+
 /** Gathers what can be learned about `socketPath` from this process (one connect attempt). */
-export async function inspectSocket(socketPath: string, timeoutMs = 1000): Promise<SocketFacts> {
+export async function inspectSocket(socketPath: string, options: InspectSocketOptions = {}): Promise<SocketFacts> {
   let info;
   try {
     info = await stat(socketPath);
@@ -49,7 +57,7 @@ export async function inspectSocket(socketPath: string, timeoutMs = 1000): Promi
     return errno === 'ENOENT' ? { kind: 'missing' } : { kind: 'connect-failed', errno };
   }
   if (!info.isSocket()) return { kind: 'not-a-socket', mode: info.mode };
-  const errno = await tryConnect(socketPath, timeoutMs);
+  const errno = await tryConnect(socketPath, options.timeoutMs ?? 1000, options.clock ?? systemClock);
   if (errno === null) return { kind: 'connectable' };
   if (errno === 'EACCES' || errno === 'EPERM') {
     return {

@@ -1,6 +1,7 @@
 // The narrow interfaces the effects need from Kubernetes access, so effects can be exercised with
 // in-memory fakes and the kube layer can change underneath without touching the write ordering.
 
+import type { InvolvedObject } from '../kube/event-recorder.js';
 import type { JsonPatchOp, KubePatch } from '../kube/resource-client.js';
 import type { KubeObject } from '../kube/types.js';
 
@@ -12,14 +13,6 @@ export interface ContentApi<T extends KubeObject> {
 export interface SecretSource {
   /** Decoded Secret data; rejects with an error that names ns/name and never a value. */
   getSecretData(namespace: string, name: string, signal: AbortSignal): Promise<Readonly<Record<string, string>>>;
-}
-
-export interface InvolvedObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly uid: string | undefined;
-  readonly resourceVersion: string | undefined;
 }
 
 export interface EventSink {

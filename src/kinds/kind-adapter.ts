@@ -5,7 +5,7 @@
 import type { SnapshotResult, Snapshotter, CallBudget, Secrets } from '../csi/snapshotter.js';
 import type { KubeObject } from '../kube/types.js';
 import type { CreateRequest, DeleteRequest, RefreshRequest } from '../snapshot/action.js';
-import type { ClassView, ContentView } from '../snapshot/content-view.js';
+import type { ContentView } from '../snapshot/content-view.js';
 import type { KindVocabulary } from '../snapshot/kind-vocabulary.js';
 
 /** A driver answer in kind-neutral terms. */
@@ -36,5 +36,3 @@ export interface KindAdapter<T extends KubeObject> {
   refresh(snapshotter: Snapshotter, request: RefreshRequest, secrets: Secrets, budget: CallBudget): Promise<RefreshAnswer>;
   delete(snapshotter: Snapshotter, request: DeleteRequest, secrets: Secrets, budget: CallBudget): Promise<void>;
 }
-
-export type ClassLookup = (name: string) => ClassView | undefined;

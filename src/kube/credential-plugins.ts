@@ -6,7 +6,7 @@
 
 import type { User } from '@kubernetes/client-node/dist/config_types.js';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
-import type { Invalid } from './kube-config.js';
+import type { Invalid } from './kube-config-error.js';
 import type { CredentialPlugin, PluginRequestOptions } from './sidecar-kube-config.js';
 
 interface AuthProviderConfig {

@@ -11,13 +11,11 @@ import { nullLogger, type Logger } from '../observability/logger.js';
 import { isNotFound } from './kube-api-error.js';
 import type { KubeTransport } from './kube-transport.js';
 import { LruMap } from './lru-map.js';
-import { apiVersionOf, type ResourceCoordinates } from './resources.js';
-import type { KubeObject } from './types.js';
 
 export type EventType = 'Normal' | 'Warning';
 
-/** involvedObject of the Event. */
-export interface EventTarget {
+/** involvedObject of the Event (effects/ports.ts EventSink takes the same type). */
+export interface InvolvedObject {
   readonly kind: string;
   readonly apiVersion: string;
   readonly name: string;
@@ -26,20 +24,10 @@ export interface EventTarget {
 }
 
 export interface RecordedEvent {
-  readonly target: EventTarget;
+  readonly target: InvolvedObject;
   readonly type: EventType;
   readonly reason: string;
   readonly message: string;
-}
-
-export function eventTargetOf(obj: KubeObject, resource: ResourceCoordinates): EventTarget {
-  return {
-    kind: resource.kind,
-    apiVersion: apiVersionOf(resource),
-    name: obj.metadata.name,
-    uid: obj.metadata.uid,
-    resourceVersion: obj.metadata.resourceVersion,
-  };
 }
 
 export interface EventRecorderOptions {
@@ -146,11 +134,11 @@ export class EventRecorder {
   }
 
   /** record() of a Warning (the shape effects/ports.ts EventSink expects). */
-  warning(target: EventTarget, reason: string, message: string): void {
+  warning(target: InvolvedObject, reason: string, message: string): void {
     this.record({ target, type: 'Warning', reason, message });
   }
 
-  normal(target: EventTarget, reason: string, message: string): void {
+  normal(target: InvolvedObject, reason: string, message: string): void {
     this.record({ target, type: 'Normal', reason, message });
   }
 
@@ -213,7 +201,7 @@ export class EventRecorder {
     this.#aggregates.set(key, { eventName, count: 1, firstTimestamp: timestamp, lastMs: nowMs });
   }
 
-  #allowedBySpamFilter(t: EventTarget): boolean {
+  #allowedBySpamFilter(t: InvolvedObject): boolean {
     const key = [t.kind, t.name, t.uid ?? ''].join('\u0000');
     const now = this.#clock.monotonic();
     const bucket = this.#buckets.get(key) ?? { tokens: this.#burst, lastRefillMs: now };

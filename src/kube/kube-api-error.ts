@@ -112,4 +112,3 @@ export const isForbidden = (err: unknown): boolean => hasCode(err, 403);
 export const isGone = (err: unknown): boolean => hasCode(err, 410);
 /** 422: validation failed, including a failed JSON-patch `test` op (apiserver patch.go). */
 export const isInvalid = (err: unknown): boolean => hasCode(err, 422);
-export const isTooManyRequests = (err: unknown): boolean => hasCode(err, 429);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { newClusters, newContexts, newUsers, type Cluster, type User } from '@kubernetes/client-node/dist/config_types.js';
 import { load as parseYaml } from 'js-yaml';
 import { credentialPluginFor } from './credential-plugins.js';
+import { KubeConfigError, type Invalid } from './kube-config-error.js';
 import { proxyForServer, type ProxyEnvironment } from './env-proxy.js';
 import {
   SidecarKubeConfig,
@@ -21,24 +22,6 @@ import {
 } from './sidecar-kube-config.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-export type KubeConfigErrorCode =
-  | 'KubeconfigUnreadable'
-  | 'KubeconfigInvalid'
-  | 'InClusterEnvMissing'
-  | 'InClusterFileMissing';
-
-export class KubeConfigError extends Error {
-  override readonly name = 'KubeConfigError';
-  readonly code: KubeConfigErrorCode;
-  readonly remedy: string;
-
-  constructor(code: KubeConfigErrorCode, problem: string, remedy: string) {
-    super(`${problem}; ${remedy}`);
-    this.code = code;
-    this.remedy = remedy;
-  }
-}
 
 export interface InClusterEnvironment {
   readonly KUBERNETES_SERVICE_HOST?: string | undefined;
@@ -118,9 +101,6 @@ function loadFile(file: string): ApiServerEndpoint {
     credentials: credentialsOf(user, tokenFile === undefined ? undefined : path.resolve(dir, tokenFile), invalid),
   };
 }
-
-/** Builds the KubeconfigInvalid error for the file being loaded. */
-export type Invalid = (problem: string, remedy?: string) => KubeConfigError;
 
 function tlsMaterial(cluster: Cluster, user: User | undefined, dir: string, invalid: Invalid): TlsMaterial {
   const read = (what: string, data: string | undefined, file: string | undefined): Buffer | undefined => {

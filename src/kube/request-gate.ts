@@ -6,10 +6,3 @@ export interface RequestGate {
   /** Resolves when the request may be sent; rejects with the signal's reason when it aborts first. */
   acquire(signal: AbortSignal): Promise<void>;
 }
-
-/** A gate that never waits: `--kube-api-qps < 0` (client-go: no limiter) and tests. */
-export const openGate: RequestGate = {
-  acquire(signal) {
-    return signal.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve();
-  },
-};

@@ -1,6 +1,6 @@
 // A typed client for one cluster-scoped resource: get, list, patch (JSON or merge, optionally on
 // the status subresource), replaceStatus (PUT …/status with optimistic concurrency) and, for tests
-// and tools only, create/delete (the sidecar itself never creates or deletes objects).
+// and tools only, create (the sidecar itself never creates or deletes objects).
 // All calls go through KubeTransport (gate, timeout, int64-exact JSON, KubeApiError).
 //
 // JSON Patch against the apiserver is lenient (upstream-sidecar §3.6.4): `replace` of a missing
@@ -127,11 +127,6 @@ export class ResourceClient<T extends KubeObject> {
   async create(obj: T, signal: AbortSignal): Promise<T> {
     const path = this.#collection;
     return this.#object(await this.#transport.requestJson({ method: 'POST', path, body: obj, signal }), 'POST', path);
-  }
-
-  /** For tests and tools: the sidecar never deletes objects. */
-  async delete(name: string, signal: AbortSignal): Promise<void> {
-    await this.#transport.requestJson({ method: 'DELETE', path: this.objectPath(name), signal });
   }
 
   #object(value: unknown, method: string, path: string): T {

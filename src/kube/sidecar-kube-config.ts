@@ -13,13 +13,14 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { systemClock, type Clock } from '../base/clock.js';
 import type { RequestGate } from './request-gate.js';
 
 export interface SidecarKubeConfigOptions {
   readonly userAgent: string;
   readonly gate: RequestGate;
-  /** Wall clock in ms for the token-file refresh; default Date.now (tests pass a fake). */
-  readonly nowMs?: () => number;
+  /** Times the token-file refresh and the retirement of a replaced connection pool; default the system clock. */
+  readonly clock?: Clock;
 }
 
 export function userAgentFor(version: string): string {
@@ -95,13 +96,13 @@ export class SidecarKubeConfig {
   /** Client certificate of the current agent when a plugin supplies one (exec credentials). */
   #agentCert: ClientCertificate | undefined;
   #tokenFile: { token: string; readAtMs: number } | undefined;
-  readonly #nowMs: () => number;
+  readonly #clock: Clock;
 
   constructor(endpoint: ApiServerEndpoint, options: SidecarKubeConfigOptions) {
     this.endpoint = endpoint;
     this.userAgent = options.userAgent;
     this.gate = options.gate;
-    this.#nowMs = options.nowMs ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#secure = endpoint.server.startsWith('https:');
   }
 
@@ -150,7 +151,7 @@ export class SidecarKubeConfig {
   }
 
   #readTokenFile(file: string): string {
-    const now = this.#nowMs();
+    const now = this.#clock.now();
     const cached = this.#tokenFile;
     if (cached !== undefined && now - cached.readAtMs < TOKEN_FILE_REFRESH_MS) return cached.token;
     try {
@@ -168,7 +169,7 @@ export class SidecarKubeConfig {
     if (this.#agent !== undefined && sameCertificate(pluginCert, this.#agentCert)) return this.#agent;
     // A new client certificate from a plugin: new connections for it; open ones finish first.
     const old = this.#agent;
-    if (old !== undefined) setTimeout(() => old.destroy(), 120_000).unref();
+    if (old !== undefined) this.#clock.setTimer(() => old.destroy(), 120_000, { unref: true });
     this.#agent = this.#newAgent(pluginCert);
     this.#agentCert = pluginCert;
     return this.#agent;

@@ -6,18 +6,18 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { systemClock } from '../../../src/base/clock.js';
-import { EventRecorder, eventTargetOf } from '../../../src/kube/event-recorder.js';
+import { EventRecorder } from '../../../src/kube/event-recorder.js';
 import { Informer, type InformerEventType } from '../../../src/kube/informer.js';
 import { isConflict, isInvalid, isNotFound } from '../../../src/kube/kube-api-error.js';
 import { loadKubeConfig } from '../../../src/kube/kube-config.js';
 import { KubeTransport } from '../../../src/kube/kube-transport.js';
-import { openGate } from '../../../src/kube/request-gate.js';
 import { ResourceClient } from '../../../src/kube/resource-client.js';
-import { VOLUME_SNAPSHOT_CONTENT } from '../../../src/kube/resources.js';
+import { apiVersionOf, VOLUME_SNAPSHOT_CONTENT } from '../../../src/kube/resources.js';
 import { SecretReader } from '../../../src/kube/secret-reader.js';
 import type { SidecarKubeConfig } from '../../../src/kube/sidecar-kube-config.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { loadWorld, type WorldJson } from '../../support/world-handle.js';
+import { openGate } from '../../support/open-gate.js';
 
 jest.setTimeout(60_000);
 
@@ -72,7 +72,7 @@ afterAll(async () => {
   for (const name of created) {
     try {
       await client.patch(name, { type: 'merge', body: { metadata: { finalizers: null } } }, { signal: sig() });
-      await client.delete(name, sig());
+      await transport.requestJson({ method: 'DELETE', path: client.objectPath(name), signal: sig() });
     } catch {
       // already gone
     }
@@ -177,7 +177,7 @@ describe('Informer on the real apiserver', () => {
       await waitFor(() => seen.some((s) => s.type === 'ADDED'), 'ADDED');
       const updated = await client.patch(made.metadata.name, { type: 'merge', body: { metadata: { annotations: { a: 'b' } } } }, { signal: sig() });
       await waitFor(() => seen.some((s) => s.type === 'MODIFIED'), 'MODIFIED');
-      await client.delete(made.metadata.name, sig());
+      await transport.requestJson({ method: 'DELETE', path: client.objectPath(made.metadata.name), signal: sig() });
       await waitFor(() => seen.some((s) => s.type === 'DELETED'), 'DELETED');
       expect(seen).toEqual([
         { type: 'ADDED', name: made.metadata.name, oldRv: undefined, newRv: made.metadata.resourceVersion },
@@ -205,7 +205,13 @@ describe('EventRecorder and SecretReader on the real apiserver', () => {
     const obj = await create('evt');
     const recorder = new EventRecorder({ transport, clock: systemClock, component: `csi-snapshotter ${DRIVER}` });
     try {
-      const target = eventTargetOf(obj, VOLUME_SNAPSHOT_CONTENT);
+      const target = {
+        apiVersion: apiVersionOf(VOLUME_SNAPSHOT_CONTENT),
+        kind: VOLUME_SNAPSHOT_CONTENT.kind,
+        name: obj.metadata.name,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+      };
       recorder.warning(target, 'SnapshotCreationFailed', 'Failed to create snapshot: integration');
       recorder.warning(target, 'SnapshotCreationFailed', 'Failed to create snapshot: integration');
       await recorder.flush(sig());

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { ControllerOptionsError, runController, type RunningController } from '../../../src/controller/controller-loop.js';
-import { Result, TerminalError } from '../../../src/controller/result.js';
+import { Result } from '../../../src/controller/result.js';
 import type { LogFields, Logger } from '../../../src/observability/logger.js';
 import { exponentialBackoff } from '../../../src/queue/backoff.js';
 import { readinessPollSchedule } from '../../../src/queue/poll-schedule.js';
@@ -116,14 +116,6 @@ describe('runController', () => {
     expect(times(h, 'good')).toEqual([0]);
     expect(times(h, 'bad')).toEqual([0, 1000]);
     expect(h.lines.some((l) => l.msg === 'Failed to sync bad, will retry' && l.fields?.['err'] instanceof Error)).toBe(true);
-  });
-
-  test('a TerminalError (even as a cause) is retried on the slow tier, not hot', async () => {
-    const h = start(async () => Result.error(new Error('wrapped', { cause: new TerminalError('invalid parameters') })));
-    h.queue.add('a');
-    await h.clock.advance(600_000);
-    expect(times(h)).toEqual([0, 300_000, 600_000]);
-    expect(h.queue.numRequeues('a')).toBe(0);
   });
 
   test('requeueAfter requeues after exactly ms and forgets the error back-off', async () => {

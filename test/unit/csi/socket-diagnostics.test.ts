@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { describeSocketFacts, inspectSocket } from '../../../src/csi/socket-diagnostics.js';
+import { VirtualClock } from '../../support/virtual-clock.js';
 
 describe('describeSocketFacts', () => {
   test('a permission problem names our uid, the socket owner and mode, and the remedy', () => {
@@ -50,7 +51,12 @@ describe('inspectSocket', () => {
     const server = net.createServer((c) => c.destroy());
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
     try {
-      await expect(inspectSocket(socketPath)).resolves.toEqual({ kind: 'connectable' });
+      const clock = new VirtualClock();
+      const setTimer = jest.spyOn(clock, 'setTimer');
+      await expect(inspectSocket(socketPath, { clock })).resolves.toEqual({ kind: 'connectable' });
+      // The 1 s connect timeout runs on the injected clock and is cancelled once the connect settles.
+      expect(setTimer).toHaveBeenCalledWith(expect.any(Function), 1000);
+      expect(clock.pendingTimers()).toBe(0);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

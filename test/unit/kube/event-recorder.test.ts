@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Clock } from '../../../src/base/clock.js';
 import { systemClock } from '../../../src/base/clock.js';
-import { EventRecorder, eventTargetOf } from '../../../src/kube/event-recorder.js';
-import { VOLUME_SNAPSHOT_CONTENT } from '../../../src/kube/resources.js';
+import { EventRecorder, type InvolvedObject } from '../../../src/kube/event-recorder.js';
+import { apiVersionOf, VOLUME_SNAPSHOT_CONTENT } from '../../../src/kube/resources.js';
 import { FakeApiServer } from '../../support/fake-apiserver.js';
 import { capturingLogger, makeStack, vsc } from './harness.js';
 
@@ -28,7 +28,15 @@ function manualClock(): Clock & { advance(ms: number): void } {
   };
 }
 
-const target = eventTargetOf(vsc('content-1', '7'), VOLUME_SNAPSHOT_CONTENT);
+const content1 = vsc('content-1', '7');
+// Built as the step executor builds it (effects/step-executor.ts).
+const target: InvolvedObject = {
+  apiVersion: apiVersionOf(VOLUME_SNAPSHOT_CONTENT),
+  kind: VOLUME_SNAPSHOT_CONTENT.kind,
+  name: content1.metadata.name,
+  uid: content1.metadata.uid,
+  resourceVersion: content1.metadata.resourceVersion,
+};
 
 async function withRecorder(
   options: { spamBurst?: number; failWith?: number },

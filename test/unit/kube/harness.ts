@@ -4,7 +4,8 @@
 import { systemClock, type Clock } from '../../../src/base/clock.js';
 import { loadKubeConfig } from '../../../src/kube/kube-config.js';
 import { KubeTransport } from '../../../src/kube/kube-transport.js';
-import { openGate, type RequestGate } from '../../../src/kube/request-gate.js';
+import type { RequestGate } from '../../../src/kube/request-gate.js';
+import { openGate } from '../../support/open-gate.js';
 import type { SidecarKubeConfig } from '../../../src/kube/sidecar-kube-config.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import type { FakeApiServer } from '../../support/fake-apiserver.js';

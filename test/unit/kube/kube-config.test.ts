@@ -2,8 +2,10 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfigError, loadKubeConfig } from '../../../src/kube/kube-config.js';
-import { openGate } from '../../../src/kube/request-gate.js';
+import { KubeConfigError } from '../../../src/kube/kube-config-error.js';
+import { loadKubeConfig } from '../../../src/kube/kube-config.js';
+import { openGate } from '../../support/open-gate.js';
+import { VirtualClock } from '../../support/virtual-clock.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kcfg-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -69,10 +71,10 @@ describe('loadKubeConfig', () => {
     const sa = fs.mkdtempSync(path.join(dir, 'sa-'));
     fs.writeFileSync(path.join(sa, 'token'), 'first\n');
     fs.writeFileSync(path.join(sa, 'ca.crt'), 'ca-bytes');
-    let now = 1_000_000;
+    const clock = new VirtualClock();
     const kc = loadKubeConfig({
       ...base,
-      nowMs: () => now,
+      clock,
       kubeconfigPath: '',
       env: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' },
       serviceAccountDir: sa,
@@ -80,9 +82,9 @@ describe('loadKubeConfig', () => {
     expect(kc.endpoint.tls.ca?.toString()).toBe('ca-bytes');
     expect((await kc.connection()).headers['Authorization']).toBe('Bearer first');
     fs.writeFileSync(path.join(sa, 'token'), 'second');
-    now += 59_000;
+    await clock.advance(59_000);
     expect((await kc.connection()).headers['Authorization']).toBe('Bearer first');
-    now += 2_000;
+    await clock.advance(2_000);
     expect((await kc.connection()).headers['Authorization']).toBe('Bearer second');
     await kc.close();
   });

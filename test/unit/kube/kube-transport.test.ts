@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../../src/base/clock.js';
 import { loadKubeConfig } from '../../../src/kube/kube-config.js';
 import { KubeTransport } from '../../../src/kube/kube-transport.js';
-import { openGate } from '../../../src/kube/request-gate.js';
 import { KubeApiError, KubeRequestError } from '../../../src/kube/kube-api-error.js';
 import { VOLUME_SNAPSHOT_CONTENT } from '../../../src/kube/resources.js';
 import { ResourceClient } from '../../../src/kube/resource-client.js';
@@ -16,6 +15,7 @@ import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { FakeApiServer } from '../../support/fake-apiserver.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 import { makeStack, vsc, waitFor } from './harness.js';
+import { openGate } from '../../support/open-gate.js';
 
 let server: FakeApiServer;
 beforeAll(async () => {

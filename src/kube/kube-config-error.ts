@@ -1,0 +1,24 @@
+// The error a bad kubeconfig or in-cluster setup raises, and the builder type for the
+// KubeconfigInvalid variant. On its own so that kube-config.ts and credential-plugins.ts (which
+// kube-config.ts imports) can both use it without importing each other.
+
+export type KubeConfigErrorCode =
+  | 'KubeconfigUnreadable'
+  | 'KubeconfigInvalid'
+  | 'InClusterEnvMissing'
+  | 'InClusterFileMissing';
+
+export class KubeConfigError extends Error {
+  override readonly name = 'KubeConfigError';
+  readonly code: KubeConfigErrorCode;
+  readonly remedy: string;
+
+  constructor(code: KubeConfigErrorCode, problem: string, remedy: string) {
+    super(`${problem}; ${remedy}`);
+    this.code = code;
+    this.remedy = remedy;
+  }
+}
+
+/** Builds the KubeconfigInvalid error for the file being loaded. */
+export type Invalid = (problem: string, remedy?: string) => KubeConfigError;
