@@ -67,22 +67,31 @@ export async function createNamespace(kube: KubeRest, name: string, signal: Abor
   }
 }
 
-/** CSI volume → PVC → PV (pre-bound) → both Bound → VolumeSnapshotClass → VolumeSnapshot. */
-export async function createSnapshotFixture(opts: CreateSnapshotFixtureOptions): Promise<SnapshotFixture> {
-  const { kube, signal } = opts;
-  const id = uniq();
-  const namespace = opts.namespace ?? `tw-${id}`;
-  const pvName = `tw-pv-${id}`;
-  const pvcName = `tw-pvc-${id}`;
-  const snapshotClassName = `tw-class-${id}`;
-  const labels = { [RUN_LABEL]: 'true' };
-  await createNamespace(kube, namespace, signal);
-  const volume = await opts.csi.createVolume({ name: `tw-vol-${id}`, capacityBytes: 1024 * 1024 }, signal);
+export interface BoundClaimOptions {
+  readonly kube: KubeRest;
+  readonly namespace: string;
+  readonly pvName: string;
+  readonly pvcName: string;
+  readonly driverName: string;
+  readonly volumeHandle: string;
+  /** On both objects. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Added to the PVC only (a group's selector). */
+  readonly pvcLabels?: Readonly<Record<string, string>>;
+  readonly signal: AbortSignal;
+}
 
+/**
+ * A 1Mi PVC and a PV pre-bound to it for `volumeHandle` on `driverName`, both patched to Bound: no PV
+ * controller runs in the world, so we play its part. The snapshot-controller takes the driver from
+ * the PV, and finds a group's member PVs by that driver and handle.
+ */
+export async function createBoundClaim(o: BoundClaimOptions): Promise<void> {
+  const { kube, namespace, pvName, pvcName, signal } = o;
   const pvc = (await kube.create(
     `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
     {
-      metadata: { name: pvcName, labels },
+      metadata: { name: pvcName, labels: { ...o.labels, ...o.pvcLabels } },
       spec: {
         accessModes: ['ReadWriteOnce'],
         resources: { requests: { storage: '1Mi' } },
@@ -96,26 +105,40 @@ export async function createSnapshotFixture(opts: CreateSnapshotFixtureOptions):
   await kube.create(
     '/api/v1/persistentvolumes',
     {
-      metadata: { name: pvName, labels },
+      metadata: { name: pvName, labels: o.labels },
       spec: {
         capacity: { storage: '1Mi' },
         accessModes: ['ReadWriteOnce'],
         persistentVolumeReclaimPolicy: 'Retain',
         storageClassName: '',
         volumeMode: 'Filesystem',
-        csi: { driver: opts.driverName, volumeHandle: volume.volume_id },
+        csi: { driver: o.driverName, volumeHandle: o.volumeHandle },
         claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: pvcName, uid: pvc.metadata.uid },
       },
     },
     signal,
   );
-  // No PV controller runs: we play its part.
   await kube.mergePatch(`/api/v1/persistentvolumes/${pvName}/status`, { status: { phase: 'Bound' } }, signal);
   await kube.mergePatch(
     `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${pvcName}/status`,
     { status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Mi' } } },
     signal,
   );
+}
+
+/** CSI volume → PVC → PV (pre-bound) → both Bound → VolumeSnapshotClass → VolumeSnapshot. */
+export async function createSnapshotFixture(opts: CreateSnapshotFixtureOptions): Promise<SnapshotFixture> {
+  const { kube, signal } = opts;
+  const id = uniq();
+  const namespace = opts.namespace ?? `tw-${id}`;
+  const pvName = `tw-pv-${id}`;
+  const pvcName = `tw-pvc-${id}`;
+  const snapshotClassName = `tw-class-${id}`;
+  const labels = { [RUN_LABEL]: 'true' };
+  await createNamespace(kube, namespace, signal);
+  const volume = await opts.csi.createVolume({ name: `tw-vol-${id}`, capacityBytes: 1024 * 1024 }, signal);
+
+  await createBoundClaim({ kube, namespace, pvName, pvcName, driverName: opts.driverName, volumeHandle: volume.volume_id, labels, signal });
 
   await kube.create(
     `${SNAP}/volumesnapshotclasses`,

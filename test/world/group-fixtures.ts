@@ -5,7 +5,7 @@
 // it has; a scripted driver takes made-up handles instead.
 import { randomBytes } from 'node:crypto';
 import type { CsiAdmin } from './csi-admin.js';
-import { createNamespace, RUN_LABEL } from './fixtures.js';
+import { createBoundClaim, createNamespace, RUN_LABEL } from './fixtures.js';
 import type { KubeRest } from './kube-rest.js';
 import { KubeRequestError } from './kube-rest.js';
 
@@ -77,38 +77,8 @@ export async function createGroupFixture(opts: CreateGroupFixtureOptions): Promi
   const pvNames = volumeHandles.map((_, i) => `tw-gpv-${i}-${id}`);
   const pvcNames = volumeHandles.map((_, i) => `tw-gpvc-${i}-${id}`);
   for (let i = 0; i < volumeHandles.length; i++) {
-    const pvc = (await kube.create(
-      `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
-      {
-        metadata: { name: pvcNames[i], labels: { ...labels, ...selector } },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } }, storageClassName: '', volumeName: pvNames[i], volumeMode: 'Filesystem' },
-      },
-      signal,
-    )) as { readonly metadata: GroupMeta };
-    await kube.create(
-      '/api/v1/persistentvolumes',
-      {
-        metadata: { name: pvNames[i], labels },
-        spec: {
-          capacity: { storage: '1Mi' },
-          accessModes: ['ReadWriteOnce'],
-          persistentVolumeReclaimPolicy: 'Retain',
-          storageClassName: '',
-          volumeMode: 'Filesystem',
-          // The snapshot-controller takes the driver from the PV and finds members' PVs by this pair.
-          csi: { driver: opts.driverName, volumeHandle: volumeHandles[i] },
-          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: pvcNames[i], uid: pvc.metadata.uid },
-        },
-      },
-      signal,
-    );
-    // No PV controller runs: we play its part.
-    await kube.mergePatch(`/api/v1/persistentvolumes/${pvNames[i]}/status`, { status: { phase: 'Bound' } }, signal);
-    await kube.mergePatch(
-      `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${pvcNames[i]}/status`,
-      { status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Mi' } } },
-      signal,
-    );
+    const [pvName, pvcName, volumeHandle] = [pvNames[i], pvcNames[i], volumeHandles[i]] as [string, string, string];
+    await createBoundClaim({ kube, namespace, pvName, pvcName, driverName: opts.driverName, volumeHandle, labels, pvcLabels: selector, signal });
   }
   const className = `tw-gclass-${id}`;
   await kube.create(

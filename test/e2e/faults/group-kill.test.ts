@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { CsiSnapshot } from '../../world/csi-admin.js';
-import { createNamespace, RUN_LABEL } from '../../world/fixtures.js';
+import { createBoundClaim, createNamespace, RUN_LABEL } from '../../world/fixtures.js';
 import type { CallRecord } from '../../world/csi-fault-proxy.js';
 import { getOrUndefined, recordRow, setupFaults, signal, waitGone, type FaultEnv } from './fault-world.js';
 import { eventually } from '../../support/sidecar-process.js';
@@ -56,24 +56,7 @@ async function groupFixture(): Promise<GroupFixture> {
     volumeIds.push(vol.volume_id);
     const pvName = `fgpv-${x}-${id}`;
     const pvcName = `fgpvc-${x}-${id}`;
-    const pvc = (await env.kube.create(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`, {
-      metadata: { name: pvcName, labels: { ...labels, ...selector } },
-      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } }, storageClassName: '', volumeName: pvName, volumeMode: 'Filesystem' },
-    }, s)) as { metadata: { uid: string } };
-    await env.kube.create('/api/v1/persistentvolumes', {
-      metadata: { name: pvName, labels },
-      spec: {
-        capacity: { storage: '1Mi' },
-        accessModes: ['ReadWriteOnce'],
-        persistentVolumeReclaimPolicy: 'Retain',
-        storageClassName: '',
-        volumeMode: 'Filesystem',
-        csi: { driver: env.driverName, volumeHandle: vol.volume_id },
-        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: pvcName, uid: pvc.metadata.uid },
-      },
-    }, s);
-    await env.kube.mergePatch(`/api/v1/persistentvolumes/${pvName}/status`, { status: { phase: 'Bound' } }, s);
-    await env.kube.mergePatch(`/api/v1/namespaces/${namespace}/persistentvolumeclaims/${pvcName}/status`, { status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Mi' } } }, s);
+    await createBoundClaim({ kube: env.kube, namespace, pvName, pvcName, driverName: env.driverName, volumeHandle: vol.volume_id, labels, pvcLabels: selector, signal: s });
   }
   const className = `fgclass-${id}`;
   await env.kube.create(`${GROUP}/volumegroupsnapshotclasses`, { apiVersion: 'groupsnapshot.storage.k8s.io/v1', kind: 'VolumeGroupSnapshotClass', metadata: { name: className, labels }, driver: env.driverName, deletionPolicy: 'Delete' }, s);
