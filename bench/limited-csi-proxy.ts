@@ -5,41 +5,15 @@
 // volume is. Forwarded creates and deletes take `delayMs` longer (a slow backend); everything
 // else (Probe, capabilities, ListSnapshots) passes untouched. It counts calls and Aborted answers
 // per method, and the highest number of creates/deletes it ever had in flight.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
+import { csiMethods } from '../test/world/csi-fault-proxy.js';
 
-const SERVICES = ['Identity', 'Controller', 'GroupController'] as const;
+type Method = ReturnType<typeof csiMethods>[number];
+
 const GATED = new Set(['CreateSnapshot', 'DeleteSnapshot', 'CreateVolumeGroupSnapshot', 'DeleteVolumeGroupSnapshot']);
-const PROTOBUFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('protobufjs/package.json'));
 const identity = (b: Buffer): Buffer => b;
-
-interface Method {
-  readonly service: string;
-  readonly name: string;
-  readonly path: string;
-  readonly request: protobuf.Type;
-  readonly response: protobuf.Type;
-}
-
-function csiMethods(csiProto: string): readonly Method[] {
-  const root = new protobuf.Root();
-  const resolve = root.resolvePath.bind(root);
-  root.resolvePath = (origin, target) => (target.startsWith('google/protobuf/') ? path.join(PROTOBUFJS_DIR, target) : resolve(origin, target));
-  root.loadSync(csiProto, { keepCase: true });
-  root.resolveAll();
-  const out: Method[] = [];
-  for (const svc of SERVICES) {
-    for (const m of root.lookupService(`csi.v1.${svc}`).methodsArray) {
-      if (m.requestStream || m.responseStream || !m.resolvedRequestType || !m.resolvedResponseType) continue;
-      out.push({ service: svc, name: m.name, path: `/csi.v1.${svc}/${m.name}`, request: m.resolvedRequestType, response: m.resolvedResponseType });
-    }
-  }
-  return out;
-}
 
 export interface MethodCounts {
   calls: number;
@@ -79,7 +53,7 @@ export class LimitedCsiProxy {
     const p = new LimitedCsiProxy(opts);
     fs.rmSync(opts.socketPath, { force: true });
     const methods = csiMethods(opts.csiProto);
-    for (const svc of SERVICES) {
+    for (const svc of new Set(methods.map((m) => m.service))) {
       const defs: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
       const impl: grpc.UntypedServiceImplementation = {};
       for (const m of methods.filter((x) => x.service === svc)) {
@@ -135,7 +109,7 @@ export class LimitedCsiProxy {
       this.#forward(m, call, cb, counts);
       return;
     }
-    const req = m.request.toObject(m.request.decode(call.request), { defaults: false }) as Record<string, unknown>;
+    const req = m.requestType.toObject(m.requestType.decode(call.request), { defaults: false }) as Record<string, unknown>;
     const volumes = this.#volumesOf(m.name, req);
     const busy = volumes.find((v) => this.#busyVolumes.has(v));
     if (this.#inflight >= this.#opts.maxInflight || busy !== undefined) {
@@ -156,7 +130,7 @@ export class LimitedCsiProxy {
     this.#forward(m, call, (err, res) => {
       done();
       if (err === null && res && m.name === 'CreateSnapshot') {
-        const snap = (m.response.toObject(m.response.decode(res)) as { snapshot?: { snapshot_id?: string; source_volume_id?: string } }).snapshot;
+        const snap = (m.responseType.toObject(m.responseType.decode(res)) as { snapshot?: { snapshot_id?: string; source_volume_id?: string } }).snapshot;
         if (snap?.snapshot_id && snap.source_volume_id) this.#volumeOfSnapshot.set(snap.snapshot_id, snap.source_volume_id);
       }
       cb(err, res);
