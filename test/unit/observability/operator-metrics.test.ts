@@ -4,20 +4,13 @@
 // name as a label), and every series says what happened.
 import { describe, expect, test } from '@jest/globals';
 import { contentStateProbe } from '../../../src/app/content-state-probe.js';
-import type { EventSink, SecretSource } from '../../../src/effects/ports.js';
-import { StepExecutor } from '../../../src/effects/step-executor.js';
-import { ObjectStore } from '../../../src/kube/object-store.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
-import { nullLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
-import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../../src/reconcile/own-write-log.js';
 import { CONTENT_STATES } from '../../../src/snapshot/content-state.js';
-import type { DecisionContext } from '../../../src/snapshot/decide.js';
 import * as K from '../../../src/snapshot/keys.js';
-import { FakeContentApi } from '../../support/fake-content-api.js';
-import { FakeSnapshotter, rpcError } from '../../support/fake-snapshotter.js';
+import { rpcError } from '../../support/fake-snapshotter.js';
+import { classLookup, decisionContext, reconcileHarness, settableClock } from '../../support/reconcile-harness.js';
 
 const DRIVER = 'hostpath.csi.k8s.io';
 const KIND = 'VolumeSnapshotContent';
@@ -39,31 +32,16 @@ function content(name: string, createdMs: number): VolumeSnapshotContent {
 }
 
 function world() {
-  const api = new FakeContentApi<VolumeSnapshotContent>();
-  const snapshotter = new FakeSnapshotter();
-  let nowMs = T0;
-  const clock = { now: () => nowMs, monotonic: () => nowMs, setTimer: () => ({ cancel: () => undefined }), sleep: async () => undefined };
-  const events: EventSink = { warning: () => undefined };
-  const secrets: SecretSource = { getSecretData: async () => ({}) };
-  const store = new ObjectStore<VolumeSnapshotContent>();
+  const clock = settableClock(T0);
   const metrics = createMetrics({ defaultMetrics: false });
   metrics.setDriverName(DRIVER);
   const adapter = volumeSnapshotContentKind;
+  const { api, snapshotter, store, reconcile } = reconcileHarness({
+    adapter, clock,
+    context: () => decisionContext({ driverName: DRIVER, nowMs: clock.now(), classByName: classLookup({ name: 'gold', driver: DRIVER, parameters: {} }) }),
+    observer: metrics.contentObserver(KIND),
+  });
   metrics.bindContentStates(KIND, CONTENT_STATES, contentStateProbe({ adapter, store, driverName: DRIVER, clock }));
-  const executor = new StepExecutor({
-    adapter, api, snapshotter, secrets, events, ownWrites: new OwnWriteLog(), clock, timeoutMs: 60_000, timeoutText: '1m0s', log: nullLogger,
-  });
-  const context = (): DecisionContext => ({
-    driverName: DRIVER,
-    listSnapshotsSupported: true,
-    namePrefix: 'snapshot',
-    nameUuidLength: -1,
-    extraCreateMetadata: false,
-    classByName: (n) => (n === 'gold' ? { name: 'gold', driver: DRIVER, parameters: {} } : undefined),
-    nowMs: clock.now(),
-    createGiveUpMs: 5 * 60_000,
-  });
-  const reconcile = contentReconciler({ adapter, store, executor, context, log: nullLogger, observer: metrics.contentObserver(KIND) });
   const sync = async (name: string) => {
     const cur = api.current(name);
     if (cur === undefined) store.delete(name);
@@ -74,7 +52,7 @@ function world() {
   const requestDeletion = (name: string, beingDeleted = true) =>
     api.mutate(name, (o) => {
       const m = o.metadata as { deletionTimestamp?: string; annotations: Record<string, string> };
-      m.deletionTimestamp = new Date(nowMs).toISOString();
+      m.deletionTimestamp = new Date(clock.now()).toISOString();
       if (beingDeleted) m.annotations[K.ANN_BEING_DELETED] = 'yes';
     });
   const dropIfUnfinalized = (name: string) => {
@@ -87,7 +65,7 @@ function world() {
     api, snapshotter, metrics, sync, requestDeletion, dropIfUnfinalized,
     /** Puts the apiserver's object into the cache without reconciling (as the informer's list does). */
     cache: (name: string) => { const cur = api.current(name); if (cur !== undefined) store.observe(cur); },
-    advance: (ms: number) => { nowMs += ms; },
+    advance: (ms: number) => clock.advance(ms),
     text: () => metrics.registry.metrics(),
   };
 }

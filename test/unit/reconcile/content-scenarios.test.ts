@@ -3,17 +3,12 @@
 // lenient JSON patch, and a scripted snapshotter. Also the promises beyond upstream: API requests
 // per snapshot, single-key writes, the ambiguous-error leak guard, inline conflict retry.
 import { describe, expect, test } from '@jest/globals';
-import { StepExecutor } from '../../../src/effects/step-executor.js';
-import type { EventSink, OwnWrites, SecretSource } from '../../../src/effects/ports.js';
-import { ObjectStore } from '../../../src/kube/object-store.js';
+import type { EventSink } from '../../../src/effects/ports.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
-import { nullLogger } from '../../../src/observability/logger.js';
-import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import type { DecisionContext } from '../../../src/snapshot/decide.js';
 import * as K from '../../../src/snapshot/keys.js';
-import { FakeContentApi } from '../../support/fake-content-api.js';
-import { FakeSnapshotter, rpcError } from '../../support/fake-snapshotter.js';
+import { rpcError } from '../../support/fake-snapshotter.js';
+import { classLookup, countingSecrets, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 const DRIVER = 'csi-mock-plugin';
@@ -55,49 +50,21 @@ function content(s: ContentSpec = {}): VolumeSnapshotContent {
 }
 
 function world(opts: { extraMeta?: boolean; list?: boolean } = {}) {
-  const api = new FakeContentApi<VolumeSnapshotContent>();
-  const snapshotter = new FakeSnapshotter();
   const clock = new VirtualClock({ startWallMs: Date.UTC(2026, 10, 23, 12) });
   const events: { reason: string; message: string; name: string }[] = [];
   const eventSink: EventSink = { warning: (o, reason, message) => events.push({ reason, message, name: o.name }) };
   const secretData = new Map<string, Record<string, string>>([['default/secret', { foo: 'bar' }]]);
-  let secretGets = 0;
-  const secrets: SecretSource = {
-    async getSecretData(ns, name) {
-      secretGets++;
-      const d = secretData.get(`${ns}/${name}`);
-      if (d === undefined) throw new Error(`secret ${ns}/${name} not found`);
-      return d;
-    },
-  };
-  const own = new Map<string, Set<string>>();
-  const ownWrites: OwnWrites = {
-    record: (n, rv) => { if (rv) (own.get(n) ?? own.set(n, new Set()).get(n))?.add(rv); },
-    isOwn: (n, rv) => own.get(n)?.has(rv) ?? false,
-    forget: (n) => { own.delete(n); },
-  };
-  const store = new ObjectStore<VolumeSnapshotContent>();
-  const classes = {
-    gold: { name: 'gold', driver: DRIVER, parameters: { param1: 'v1', [K.PARAM_SNAPSHOTTER_SECRET_NAME]: 'x', [K.PARAM_SNAPSHOTTER_SECRET_NAMESPACE]: 'y' } },
-  } as const;
-  const ctx: DecisionContext = {
+  const { secrets, gets } = countingSecrets(secretData, (ns, name) => `secret ${ns}/${name} not found`);
+  const ctx = decisionContext({
     driverName: DRIVER,
     listSnapshotsSupported: opts.list ?? true,
-    namePrefix: 'snapshot',
-    nameUuidLength: -1,
     extraCreateMetadata: opts.extraMeta ?? true,
     nowMs: clock.now(),
-    createGiveUpMs: 5 * 60_000,
-    classByName: (n) => (classes as Record<string, (typeof classes)['gold']>)[n],
-  };
-  const executor = new StepExecutor({ adapter: volumeSnapshotContentKind, api, snapshotter, secrets, events: eventSink, ownWrites, clock, timeoutMs: 60_000, timeoutText: '1m0s', log: nullLogger });
-  const reconcile = contentReconciler({ adapter: volumeSnapshotContentKind, store, executor, context: () => ctx, log: nullLogger });
-  const sync = async (name = 'content1') => {
-    const cur = api.current(name);
-    if (cur) store.observe(cur);
-    return reconcile(name, new AbortController().signal);
-  };
-  return { api, snapshotter, events, sync, store, ownWrites, secretData, secretGets: () => secretGets };
+    classByName: classLookup({ name: 'gold', driver: DRIVER, parameters: { param1: 'v1', [K.PARAM_SNAPSHOTTER_SECRET_NAME]: 'x', [K.PARAM_SNAPSHOTTER_SECRET_NAMESPACE]: 'y' } }),
+  });
+  const h = reconcileHarness({ adapter: volumeSnapshotContentKind, clock, secrets, events: eventSink, context: () => ctx });
+  const sync = (name = 'content1') => h.sync(name);
+  return { api: h.api, snapshotter: h.snapshotter, events, sync, store: h.store, ownWrites: h.ownWrites, secretData, secretGets: gets };
 }
 
 const annotations = (o: VolumeSnapshotContent | undefined) => o?.metadata.annotations ?? {};
@@ -389,21 +356,15 @@ describe('pre-provisioned', () => {
 });
 
 test('a fractional clock (virtual time) still yields an integral creationTime', async () => {
-  const api = new FakeContentApi<VolumeSnapshotContent>();
-  const snapshotter = new FakeSnapshotter();
   const clock = new VirtualClock({ startWallMs: 1_700_000_000_000.5 });
-  snapshotter.createSnapshot = async (r) => ({ snapshotId: 'x', sourceVolumeId: r.sourceVolumeId, creationTimeNs: null, sizeBytes: 0n, readyToUse: true, groupSnapshotId: '' });
-  const store = new ObjectStore<VolumeSnapshotContent>();
-  const executor = new StepExecutor({
-    adapter: volumeSnapshotContentKind, api, snapshotter,
-    secrets: { getSecretData: async () => ({}) }, events: { warning: () => undefined },
-    ownWrites: { record: () => undefined, isOwn: () => false, forget: () => undefined },
-    clock, timeoutMs: 1000, timeoutText: '1s', log: nullLogger,
+  const h = reconcileHarness({
+    adapter: volumeSnapshotContentKind,
+    clock,
+    timeout: { ms: 1000, text: '1s' },
+    context: () => decisionContext({ driverName: DRIVER, nowMs: clock.now(), classByName: classLookup({ name: 'gold', driver: DRIVER, parameters: {} }) }),
   });
-  const reconcile = contentReconciler({
-    adapter: volumeSnapshotContentKind, store, executor, log: nullLogger,
-    context: () => ({ driverName: DRIVER, listSnapshotsSupported: true, namePrefix: 'snapshot', nameUuidLength: -1, extraCreateMetadata: false, nowMs: clock.now(), createGiveUpMs: 300_000, classByName: (n) => (n === 'gold' ? { name: 'gold', driver: DRIVER, parameters: {} } : undefined) }),
-  });
+  h.snapshotter.createSnapshot = async (r) => ({ snapshotId: 'x', sourceVolumeId: r.sourceVolumeId, creationTimeNs: null, sizeBytes: 0n, readyToUse: true, groupSnapshotId: '' });
+  const { api, store, reconcile } = h;
   store.observe(api.seed(content()));
   expect(await reconcile('content1', new AbortController().signal)).toEqual({ kind: 'done' });
   expect(api.current('content1')?.status?.creationTime).toBe(1_700_000_000_000_000_000n);

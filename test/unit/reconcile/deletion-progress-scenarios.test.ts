@@ -6,20 +6,15 @@
 // pre-provisioned content is deleted by its spec handle whatever its status holds; every failure
 // takes the error back-off (no terminal tier); the event goes out even when the status write fails.
 import { describe, expect, test } from '@jest/globals';
-import type { EventSink, SecretSource } from '../../../src/effects/ports.js';
-import { StepExecutor } from '../../../src/effects/step-executor.js';
-import { ObjectStore } from '../../../src/kube/object-store.js';
+import type { EventSink } from '../../../src/effects/ports.js';
 import type { KubeObject, VolumeGroupSnapshotContent, VolumeSnapshotContent } from '../../../src/kube/types.js';
 import type { KindAdapter } from '../../../src/kinds/kind-adapter.js';
 import { volumeGroupSnapshotContentKind } from '../../../src/kinds/volume-group-snapshot-content.js';
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
-import { nullLogger } from '../../../src/observability/logger.js';
-import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../../src/reconcile/own-write-log.js';
-import type { DecisionContext } from '../../../src/snapshot/decide.js';
+import type { ClassView } from '../../../src/snapshot/content-view.js';
 import * as K from '../../../src/snapshot/keys.js';
-import { FakeContentApi } from '../../support/fake-content-api.js';
-import { FakeSnapshotter, rpcError } from '../../support/fake-snapshotter.js';
+import { rpcError } from '../../support/fake-snapshotter.js';
+import { countingSecrets, decisionContext, reconcileHarness, settableClock } from '../../support/reconcile-harness.js';
 
 const DRIVER = 'csi-mock-plugin';
 const NAME = 'content1';
@@ -134,58 +129,32 @@ const group: KindCase<VolumeGroupSnapshotContent> = {
 };
 
 function world<T extends KubeObject>(kc: KindCase<T>) {
-  const api = new FakeContentApi<T>();
-  const snapshotter = new FakeSnapshotter();
-  let nowMs = DELETED_AT_MS;
-  const clock = {
-    now: () => nowMs,
-    monotonic: () => nowMs,
-    setTimer: () => ({ cancel: () => undefined }),
-    sleep: async () => undefined,
-  };
+  const clock = settableClock(DELETED_AT_MS);
   const events: { reason: string; message: string }[] = [];
   const eventSink: EventSink = { warning: (_o, reason, message) => events.push({ reason, message }) };
   const secretData = new Map<string, Record<string, string>>([['default/secret', { foo: 'bar' }]]);
-  let secretGets = 0;
-  const secrets: SecretSource = {
-    async getSecretData(ns, name) {
-      secretGets++;
-      const d = secretData.get(`${ns}/${name}`);
-      if (d === undefined) throw new Error(`secrets "${name}" is forbidden: User cannot get resource "secrets" in namespace "${ns}"`);
-      return d;
-    },
-  };
+  const { secrets, gets } = countingSecrets(secretData, (ns, name) => `secrets "${name}" is forbidden: User cannot get resource "secrets" in namespace "${ns}"`);
   const orphans: string[] = [];
-  const classes: Record<string, { name: string; driver: string; parameters: Record<string, string> }> = {
+  const classes: Record<string, ClassView> = {
     gold: { name: 'gold', driver: DRIVER, parameters: { param1: 'v1' } },
   };
-  const store = new ObjectStore<T>();
-  const executor = new StepExecutor({
-    adapter: kc.adapter, api, snapshotter, secrets, events: eventSink, ownWrites: new OwnWriteLog(), clock,
-    timeoutMs: 60_000, timeoutText: '1m0s', log: nullLogger, onPossibleOrphan: (kind) => orphans.push(kind),
+  const h = reconcileHarness({
+    adapter: kc.adapter, clock, secrets, events: eventSink, onPossibleOrphan: (kind) => orphans.push(kind),
+    context: () => decisionContext({
+      driverName: DRIVER,
+      namePrefix: kc === (group as unknown) ? 'groupsnapshot' : 'snapshot',
+      classByName: (n) => classes[n],
+      nowMs: clock.now(),
+      createGiveUpMs: GIVE_UP_MS,
+    }),
   });
-  const context = (): DecisionContext => ({
-    driverName: DRIVER,
-    listSnapshotsSupported: true,
-    namePrefix: kc === (group as unknown) ? 'groupsnapshot' : 'snapshot',
-    nameUuidLength: -1,
-    extraCreateMetadata: false,
-    classByName: (n) => classes[n],
-    nowMs: clock.now(),
-    createGiveUpMs: GIVE_UP_MS,
-  });
-  const reconcile = contentReconciler({ adapter: kc.adapter, store, executor, context, log: nullLogger });
-  const sync = async () => {
-    const cur = api.current(NAME);
-    if (cur) store.observe(cur);
-    return reconcile(NAME, new AbortController().signal);
-  };
   return {
-    api, snapshotter, events, secretData, orphans, classes, sync,
-    secretGets: () => secretGets,
+    api: h.api, snapshotter: h.snapshotter, events, secretData, orphans, classes,
+    sync: () => h.sync(NAME),
+    secretGets: gets,
     /** Moves the wall clock to `ms` after the deletion request. */
-    at: (ms: number) => { nowMs = DELETED_AT_MS + ms; },
-    current: () => api.current(NAME),
+    at: (ms: number) => clock.set(DELETED_AT_MS + ms),
+    current: () => h.api.current(NAME),
   };
 }
 

@@ -7,19 +7,14 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { contentEventHandler } from '../../../src/app/content-events.js';
 import type { Clock } from '../../../src/base/clock.js';
 import { runController, type RunningController } from '../../../src/controller/controller-loop.js';
-import { StepExecutor } from '../../../src/effects/step-executor.js';
-import { ObjectStore } from '../../../src/kube/object-store.js';
 import type { VolumeGroupSnapshotContent } from '../../../src/kube/types.js';
 import { volumeGroupSnapshotContentKind as kind } from '../../../src/kinds/volume-group-snapshot-content.js';
 import { nullLogger } from '../../../src/observability/logger.js';
 import { exponentialBackoff } from '../../../src/queue/backoff.js';
 import { readinessPollSchedule } from '../../../src/queue/poll-schedule.js';
 import { WorkQueue } from '../../../src/queue/work-queue.js';
-import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../../src/reconcile/own-write-log.js';
 import * as K from '../../../src/snapshot/keys.js';
-import { FakeContentApi } from '../../support/fake-content-api.js';
-import { FakeSnapshotter } from '../../support/fake-snapshotter.js';
+import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 const DRIVER = 'csi-mock-plugin';
@@ -45,16 +40,25 @@ function content(): VolumeGroupSnapshotContent {
 
 function start() {
   const clock = new VirtualClock();
-  const api = new FakeContentApi<VolumeGroupSnapshotContent>();
-  const snapshotter = new FakeSnapshotter();
+  // Poll delays of 1.5ⁿ s are fractional on virtual time, and StepExecutor turns clock.now() into
+  // BigInt nanoseconds, which needs an integer (the system clock always gives one): whole ms here.
+  const wholeMs: Clock = { now: () => Math.floor(clock.now()), monotonic: () => clock.monotonic(), setTimer: (fn, ms) => clock.setTimer(fn, ms), sleep: (ms, signal) => clock.sleep(ms, signal) };
+  const { api, snapshotter, store, ownWrites, reconcile } = reconcileHarness({
+    adapter: kind,
+    clock: wholeMs,
+    context: () => decisionContext({
+      driverName: DRIVER,
+      namePrefix: 'groupsnapshot',
+      nowMs: wholeMs.now(),
+      classByName: classLookup({ name: 'gold', driver: DRIVER, parameters: {} }),
+    }),
+  });
   const rpcAt: number[] = [];
   const create = snapshotter.createVolumeGroupSnapshot.bind(snapshotter);
   snapshotter.createVolumeGroupSnapshot = async (request) => {
     rpcAt.push(clock.monotonic());
     return create(request);
   };
-  const store = new ObjectStore<VolumeGroupSnapshotContent>();
-  const ownWrites = new OwnWriteLog();
   const queue = new WorkQueue<string>({
     name: 'csi-snapshotter-groupsnapshotcontent',
     clock,
@@ -72,26 +76,6 @@ function start() {
     handler('MODIFIED', previous, out);
     return out;
   };
-  // Poll delays of 1.5ⁿ s are fractional on virtual time, and StepExecutor turns clock.now() into
-  // BigInt nanoseconds, which needs an integer (the system clock always gives one): whole ms here.
-  const wholeMs: Clock = { now: () => Math.floor(clock.now()), monotonic: () => clock.monotonic(), setTimer: (fn, ms) => clock.setTimer(fn, ms), sleep: (ms, signal) => clock.sleep(ms, signal) };
-  const executor = new StepExecutor({ adapter: kind, api, snapshotter, secrets: { getSecretData: async () => ({}) }, events: { warning: () => undefined }, ownWrites, clock: wholeMs, timeoutMs: 60_000, timeoutText: '1m0s', log: nullLogger });
-  const reconcile = contentReconciler({
-    adapter: kind,
-    store,
-    executor,
-    log: nullLogger,
-    context: () => ({
-      driverName: DRIVER,
-      listSnapshotsSupported: true,
-      namePrefix: 'groupsnapshot',
-      nameUuidLength: -1,
-      extraCreateMetadata: false,
-      nowMs: wholeMs.now(),
-      createGiveUpMs: 300_000,
-      classByName: (n) => (n === 'gold' ? { name: 'gold', driver: DRIVER, parameters: {} } : undefined),
-    }),
-  });
   const abort = new AbortController();
   const controller: RunningController = runController({ queue, workers: 2, reconcile, log: nullLogger, clock, signal: abort.signal });
   cleanups.push(async () => {

@@ -5,20 +5,15 @@
 // and the group's status is a merge patch with a resourceVersion precondition, never a PUT.
 import { describe, expect, test } from '@jest/globals';
 import { contentEventHandler, isOurs } from '../../../src/app/content-events.js';
-import type { EventSink, OwnWrites, SecretSource } from '../../../src/effects/ports.js';
-import { StepExecutor } from '../../../src/effects/step-executor.js';
-import { ObjectStore } from '../../../src/kube/object-store.js';
+import type { EventSink, SecretSource } from '../../../src/effects/ports.js';
 import type { KubeObject, VolumeGroupSnapshotContent, VolumeSnapshotContent } from '../../../src/kube/types.js';
 import type { KindAdapter } from '../../../src/kinds/kind-adapter.js';
 import { volumeGroupSnapshotContentKind as groupKind } from '../../../src/kinds/volume-group-snapshot-content.js';
 import { volumeSnapshotContentKind as singleKind } from '../../../src/kinds/volume-snapshot-content.js';
 import { nullLogger } from '../../../src/observability/logger.js';
-import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../../src/reconcile/own-write-log.js';
-import type { DecisionContext } from '../../../src/snapshot/decide.js';
 import * as K from '../../../src/snapshot/keys.js';
-import { FakeContentApi } from '../../support/fake-content-api.js';
-import { FakeSnapshotter, rpcError } from '../../support/fake-snapshotter.js';
+import { rpcError } from '../../support/fake-snapshotter.js';
+import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 const DRIVER = 'csi-mock-plugin';
@@ -61,8 +56,6 @@ function group(s: GroupSpec = {}): VolumeGroupSnapshotContent {
 }
 
 function world<T extends KubeObject>(adapter: KindAdapter<T>) {
-  const api = new FakeContentApi<T>();
-  const snapshotter = new FakeSnapshotter();
   const clock = new VirtualClock({ startWallMs: Date.UTC(2026, 10, 23, 12) });
   const events: { reason: string; message: string; kind: string }[] = [];
   const eventSink: EventSink = { warning: (o, reason, message) => events.push({ reason, message, kind: o.kind }) };
@@ -72,30 +65,18 @@ function world<T extends KubeObject>(adapter: KindAdapter<T>) {
       throw new Error(`secret ${ns}/${name} not found`);
     },
   };
-  const ownWrites: OwnWrites = new OwnWriteLog();
-  const store = new ObjectStore<T>();
-  const classes: Record<string, { name: string; driver: string; parameters: Record<string, string> }> = {
-    gold: { name: 'gold', driver: DRIVER, parameters: { param1: 'v1', [K.PARAM_GROUP_SECRET_NAME]: 'x', [K.PARAM_GROUP_SECRET_NAMESPACE]: 'y' } },
-    other: { name: 'other', driver: 'other.csi.k8s.io', parameters: {} },
-  };
-  const ctx: DecisionContext = {
+  const ctx = decisionContext({
     driverName: DRIVER,
-    listSnapshotsSupported: true,
     namePrefix: adapter === (groupKind as unknown) ? 'groupsnapshot' : 'snapshot',
-    nameUuidLength: -1,
     extraCreateMetadata: true,
     nowMs: clock.now(),
-    createGiveUpMs: 5 * 60_000,
-    classByName: (n) => classes[n],
-  };
-  const executor = new StepExecutor({ adapter, api, snapshotter, secrets, events: eventSink, ownWrites, clock, timeoutMs: 60_000, timeoutText: '1m0s', log: nullLogger });
-  const reconcile = contentReconciler({ adapter, store, executor, context: () => ctx, log: nullLogger });
-  const sync = async (name: string) => {
-    const cur = api.current(name);
-    if (cur) store.observe(cur);
-    return reconcile(name, new AbortController().signal);
-  };
-  return { api, snapshotter, events, sync, store, ownWrites };
+    classByName: classLookup(
+      { name: 'gold', driver: DRIVER, parameters: { param1: 'v1', [K.PARAM_GROUP_SECRET_NAME]: 'x', [K.PARAM_GROUP_SECRET_NAMESPACE]: 'y' } },
+      { name: 'other', driver: 'other.csi.k8s.io', parameters: {} },
+    ),
+  });
+  const h = reconcileHarness({ adapter, clock, secrets, events: eventSink, context: () => ctx });
+  return { api: h.api, snapshotter: h.snapshotter, events, sync: (name: string) => h.sync(name), store: h.store, ownWrites: h.ownWrites };
 }
 
 const groupWorld = () => world(groupKind);

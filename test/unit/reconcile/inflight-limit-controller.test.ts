@@ -8,19 +8,15 @@ import { InflightLimiter } from '../../../src/base/inflight-limiter.js';
 import { runController, type RunningController } from '../../../src/controller/controller-loop.js';
 import type { Result } from '../../../src/controller/result.js';
 import type { CreateSnapshotRequest, SnapshotIdRequest, SnapshotResult } from '../../../src/csi/snapshotter.js';
-import type { OwnWrites } from '../../../src/effects/ports.js';
-import { StepExecutor } from '../../../src/effects/step-executor.js';
-import { ObjectStore } from '../../../src/kube/object-store.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
 import { nullLogger } from '../../../src/observability/logger.js';
 import { exponentialBackoff } from '../../../src/queue/backoff.js';
 import { readinessPollSchedule } from '../../../src/queue/poll-schedule.js';
 import { WorkQueue } from '../../../src/queue/work-queue.js';
-import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
 import * as K from '../../../src/snapshot/keys.js';
-import { FakeContentApi } from '../../support/fake-content-api.js';
 import { FakeSnapshotter } from '../../support/fake-snapshotter.js';
+import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 const DRIVER = 'hostpath.csi.k8s.io';
@@ -92,8 +88,6 @@ afterEach(async () => {
 describe('backend concurrency limit under the controller loop', () => {
   test('2 workers, create limit 1: deletions finish while 12 creates wait; creates run one at a time with no error back-off and no volume clash', async () => {
     const clock = new VirtualClock({ startWallMs: Date.UTC(2026, 11, 6, 12) });
-    const api = new FakeContentApi<VolumeSnapshotContent>();
-    const store = new ObjectStore<VolumeSnapshotContent>();
     const snapshotter = new SlowSnapshotter(clock);
     const limiter = new InflightLimiter({ maxCreates: 1, maxDeletes: 1, clock });
     const queue = new WorkQueue<string>({
@@ -102,35 +96,12 @@ describe('backend concurrency limit under the controller loop', () => {
       backoff: exponentialBackoff({ baseMs: 1000, maxMs: 300_000 }),
       poll: readinessPollSchedule({ startMs: 1000, maxMs: 30_000, jitter: 0 }),
     });
-    const ownWrites: OwnWrites = { record: () => undefined, isOwn: () => false, forget: () => undefined };
-    const executor = new StepExecutor({
+    const { api, store, reconcile: inner } = reconcileHarness({
       adapter: volumeSnapshotContentKind,
-      api,
       snapshotter,
-      secrets: { getSecretData: async () => ({}) },
-      events: { warning: () => undefined },
-      ownWrites,
       clock,
-      timeoutMs: 60_000,
-      timeoutText: '1m0s',
-      log: nullLogger,
       slots: { limiter, wake: (name) => queue.add(name) },
-    });
-    const inner = contentReconciler({
-      adapter: volumeSnapshotContentKind,
-      store,
-      executor,
-      log: nullLogger,
-      context: () => ({
-        driverName: DRIVER,
-        listSnapshotsSupported: true,
-        namePrefix: 'snapshot',
-        nameUuidLength: -1,
-        extraCreateMetadata: false,
-        nowMs: clock.now(),
-        createGiveUpMs: 5 * 60_000,
-        classByName: (n) => (n === 'plain' ? { name: n, driver: DRIVER, parameters: {} } : undefined),
-      }),
+      context: () => decisionContext({ driverName: DRIVER, nowMs: clock.now(), classByName: classLookup({ name: 'plain', driver: DRIVER, parameters: {} }) }),
     });
     const results: Array<{ key: string; kind: Result['kind'] }> = [];
     const reconcile = withSlotPasses({ reconcile: inner, limiter, kind: 'VolumeSnapshotContent', store });

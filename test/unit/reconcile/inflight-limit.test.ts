@@ -3,17 +3,12 @@
 // every way a CSI call ends gives the slot back.
 import { describe, expect, test } from '@jest/globals';
 import { InflightLimiter, type Permit, type SlotAnswer } from '../../../src/base/inflight-limiter.js';
-import type { EventSink, OwnWrites, SecretSource } from '../../../src/effects/ports.js';
-import { StepExecutor } from '../../../src/effects/step-executor.js';
-import { ObjectStore } from '../../../src/kube/object-store.js';
+import type { EventSink } from '../../../src/effects/ports.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
-import { nullLogger } from '../../../src/observability/logger.js';
-import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import type { DecisionContext } from '../../../src/snapshot/decide.js';
 import * as K from '../../../src/snapshot/keys.js';
-import { FakeContentApi } from '../../support/fake-content-api.js';
-import { FakeSnapshotter, rpcError } from '../../support/fake-snapshotter.js';
+import { rpcError } from '../../support/fake-snapshotter.js';
+import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 const DRIVER = 'hostpath.csi.k8s.io';
@@ -36,45 +31,19 @@ function content(name: string, opts: { volumeHandle?: string; snapshotHandle?: s
 }
 
 function world(limits: { maxCreates?: number; maxDeletes?: number }) {
-  const api = new FakeContentApi<VolumeSnapshotContent>();
-  const snapshotter = new FakeSnapshotter();
   const clock = new VirtualClock({ startWallMs: Date.UTC(2026, 11, 6, 12) });
   const limiter = new InflightLimiter({ ...limits, clock });
   const events: string[] = [];
   const eventSink: EventSink = { warning: (_o, reason) => events.push(reason) };
-  const secrets: SecretSource = { getSecretData: async () => ({}) };
-  const ownWrites: OwnWrites = { record: () => undefined, isOwn: () => false, forget: () => undefined };
-  const store = new ObjectStore<VolumeSnapshotContent>();
   const woken: string[] = [];
-  const ctx: DecisionContext = {
-    driverName: DRIVER,
-    listSnapshotsSupported: true,
-    namePrefix: 'snapshot',
-    nameUuidLength: -1,
-    extraCreateMetadata: false,
-    nowMs: clock.now(),
-    createGiveUpMs: 5 * 60_000,
-    classByName: (n) => (n === 'plain' ? { name: n, driver: DRIVER, parameters: {} } : undefined),
-  };
-  const executor = new StepExecutor({
+  const ctx = decisionContext({ driverName: DRIVER, nowMs: clock.now(), classByName: classLookup({ name: 'plain', driver: DRIVER, parameters: {} }) });
+  const { api, snapshotter, sync } = reconcileHarness({
     adapter: volumeSnapshotContentKind,
-    api,
-    snapshotter,
-    secrets,
-    events: eventSink,
-    ownWrites,
     clock,
-    timeoutMs: 60_000,
-    timeoutText: '1m0s',
-    log: nullLogger,
+    events: eventSink,
     slots: { limiter, wake: (name) => woken.push(name) },
+    context: () => ctx,
   });
-  const reconcile = contentReconciler({ adapter: volumeSnapshotContentKind, store, executor, context: () => ctx, log: nullLogger });
-  const sync = async (name: string, signal = new AbortController().signal) => {
-    const cur = api.current(name);
-    if (cur) store.observe(cur);
-    return reconcile(name, signal);
-  };
   /** Another content's call holding a slot (and its volume). */
   const hold = (kind: 'create' | 'delete', id: string, volume: string): Permit => {
     const a: SlotAnswer = limiter.tryAcquire({ kind, id, volumes: [volume], wake: () => undefined });
