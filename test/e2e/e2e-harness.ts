@@ -9,7 +9,8 @@ import { CsiAdmin } from '../world/csi-admin.js';
 import { hostpathSnapshotFiles, startCsiDriver, type CsiDriver } from '../world/csi-driver.js';
 import { KubeRest, KubeRequestError } from '../world/kube-rest.js';
 import { loadWorld, type WorldJson } from '../support/world-handle.js';
-import { eventually, startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
+import { eventually } from '../support/polling.js';
+import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
 
 export const SNAP = '/apis/snapshot.storage.k8s.io/v1';
 

@@ -15,6 +15,7 @@
 //
 // `ScriptedCsiDriver.create({ listenAfterMs })` returns before the socket exists (late start).
 
+import type { Cleanup } from './cleanups.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -288,4 +289,11 @@ export class ScriptedCsiDriver {
       },
     };
   }
+}
+
+/** Starts a driver (listening when this resolves) that `cleanups` stops after the test. */
+export async function startDriver(cleanups: Cleanup[], options: ScriptedCsiDriverOptions = {}): Promise<ScriptedCsiDriver> {
+  const driver = await ScriptedCsiDriver.start(options);
+  cleanups.push(() => driver.stop());
+  return driver;
 }

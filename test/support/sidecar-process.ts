@@ -71,22 +71,3 @@ export function startSidecar(opts: StartSidecarOptions): SidecarProcess {
     kill: () => stopWith('SIGKILL', 0),
   };
 }
-
-/** Polls fn until it returns a value other than undefined, or fails with the last state and a hint. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, opts: { timeoutMs?: number; intervalMs?: number; onTimeout?: () => string } = {}): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      const extra = opts.onTimeout ? `\n${opts.onTimeout()}` : '';
-      throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}${extra}`);
-    }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
-  }
-}

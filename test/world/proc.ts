@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { poll } from '../support/polling.js';
 import { WorldError } from './world-error.js';
 
 export interface ExitInfo {
@@ -117,33 +118,23 @@ export interface WaitUntilOptions {
 
 /** Polls `probe` until it returns true; probe errors count as "not yet". */
 export async function waitUntil(probe: (signal: AbortSignal) => Promise<boolean>, opts: WaitUntilOptions): Promise<void> {
-  const deadline = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
-  const interval = opts.intervalMs ?? 100;
-  let lastError: unknown;
-  while (!signal.aborted) {
-    if (opts.process && !opts.process.isRunning()) {
-      const info = await opts.process.exited;
+  const proc = opts.process;
+  const tail = (p: ManagedProcess): string => `last lines of ${p.logPath}:\n${logTail(p.logPath)}`;
+  await poll(opts.what, async (signal) => ((await probe(signal)) ? true : undefined), {
+    timeoutMs: opts.timeoutMs,
+    intervalMs: opts.intervalMs ?? 100,
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    precheck: async () => {
+      if (proc === undefined || proc.isRunning()) return;
+      const info = await proc.exited;
       throw new WorldError(
         'start-failed',
-        `${opts.what}: ${opts.process.name} exited (code ${info.code}, signal ${info.signal}) before it was ready; ` +
-          `last lines of ${opts.process.logPath}:\n${logTail(opts.process.logPath)}`,
+        `${opts.what}: ${proc.name} exited (code ${info.code}, signal ${info.signal}) before it was ready; ${tail(proc)}`,
       );
-    }
-    try {
-      if (await probe(signal)) return;
-    } catch (err) {
-      lastError = err;
-    }
-    try {
-      await sleep(interval, undefined, { signal });
-    } catch {
-      break;
-    }
-  }
-  opts.signal?.throwIfAborted();
-  const tail = opts.process ? `; last lines of ${opts.process.logPath}:\n${logTail(opts.process.logPath)}` : '';
-  throw new WorldError('start-timeout', `${opts.what}: not ready after ${opts.timeoutMs} ms${tail}`, { cause: lastError });
+    },
+    timeoutError: (lastError) =>
+      new WorldError('start-timeout', `${opts.what}: not ready after ${opts.timeoutMs} ms${proc ? `; ${tail(proc)}` : ''}`, { cause: lastError }),
+  });
 }
 
 /** True when `pid` is alive and was started from `binary` (guards against pid reuse). */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startWorld, type World } from '../../world/world.js';
 import { KubeRest } from '../../world/kube-rest.js';
 import type { SnapshotFixture } from '../../world/fixtures.js';
-import { eventually } from '../../support/sidecar-process.js';
+import { eventually } from '../../support/polling.js';
 import { BEING_DELETED, CONTENT_FINALIZER, SNAP, backendFor, recordRow, contentName, contentPath, getOrUndefined, setupFaults, signal, sleep, vsPath, waitGone, waitReady, type FaultEnv } from './fault-world.js';
 
 const OUTAGE_MS = 60_000;

@@ -12,7 +12,8 @@ import { createSnapshotFixture, getVolumeSnapshot, type SnapshotFixture } from '
 import { KubeRest, KubeRequestError } from '../../world/kube-rest.js';
 import { readManifest } from '../../world/manifest.js';
 import { readWorldJson } from '../../world/world-json.js';
-import { eventually, startSidecar, type SidecarProcess } from '../../support/sidecar-process.js';
+import { eventually } from '../../support/polling.js';
+import { startSidecar, type SidecarProcess } from '../../support/sidecar-process.js';
 import { loadWorld, type WorldJson } from '../../support/world-handle.js';
 import { startPrivateHostpath, type PrivateHostpath } from './private-hostpath.js';
 

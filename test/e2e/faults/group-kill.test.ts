@@ -10,7 +10,7 @@ import type { CsiSnapshot } from '../../world/csi-admin.js';
 import { createBoundClaim, createNamespace, RUN_LABEL } from '../../world/fixtures.js';
 import type { CallRecord } from '../../world/csi-fault-proxy.js';
 import { getOrUndefined, recordRow, setupFaults, signal, waitGone, type FaultEnv } from './fault-world.js';
-import { eventually } from '../../support/sidecar-process.js';
+import { eventually } from '../../support/polling.js';
 
 const GROUP = '/apis/groupsnapshot.storage.k8s.io/v1';
 const GROUP_BEING_CREATED = 'groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-being-created';

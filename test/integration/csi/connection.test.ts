@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { systemClock } from '../../../src/base/clock.js';
 import { CONNECTION_LOST_MESSAGE, exitOnConnectionLoss } from '../../../src/csi/connection-loss.js';
 import { connect, CsiConnectError, type CsiConnection } from '../../../src/csi/connection.js';
@@ -11,16 +11,14 @@ import { CsiAddressError } from '../../../src/csi/csi-address.js';
 import { CsiClient } from '../../../src/csi/csi-client.js';
 import { nullLogger } from '../../../src/observability/logger.js';
 import { ScriptedCsiDriver } from '../../support/scripted-csi-driver.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { CapturingLogger } from './capturing-logger.js';
 
 /** Per test and hook (jest's default is 5 s): connect budgets here are at most a few seconds and
  * the CSI --timeout is 5 s (test-options.ts): three times that. */
 const TEST_TIMEOUT_MS = 15_000;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-}, TEST_TIMEOUT_MS);
+const cleanups = cleanupsAfterEach(TEST_TIMEOUT_MS);
 
 function track(connection: CsiConnection): CsiConnection {
   cleanups.push(() => connection.close());

@@ -2,11 +2,12 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { handshake, StartupError, type DriverInfo, type HandshakeParams } from '../../../src/app/driver-handshake.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { FEATURE_GATE_GROUP_SNAPSHOT, type Options } from '../../../src/cli/options.js';
-import { csiError, ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../../support/scripted-csi-driver.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
+import { csiError, startDriver, type ScriptedCsiDriver } from '../../support/scripted-csi-driver.js';
 import { CapturingLogger } from './capturing-logger.js';
 import { testOptions } from './test-options.js';
 
@@ -14,16 +15,7 @@ import { testOptions } from './test-options.js';
  * --timeout of test-options.ts: three times that. */
 const TEST_TIMEOUT_MS = 15_000;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-}, TEST_TIMEOUT_MS);
-
-async function startDriver(options: ScriptedCsiDriverOptions = {}): Promise<ScriptedCsiDriver> {
-  const driver = await ScriptedCsiDriver.start(options);
-  cleanups.push(() => driver.stop());
-  return driver;
-}
+const cleanups = cleanupsAfterEach(TEST_TIMEOUT_MS);
 
 async function runHandshake(
   driver: ScriptedCsiDriver,
@@ -54,7 +46,7 @@ async function startupError(promise: Promise<unknown>): Promise<StartupError> {
 
 describe('handshake', () => {
   test('the driver name is known right after GetPluginInfo, so only that sample is labelled unknown-driver (upstream step 11)', async () => {
-    const driver = await startDriver({ driverName: 'hostpath.csi.k8s.io' });
+    const driver = await startDriver(cleanups, { driverName: 'hostpath.csi.k8s.io' });
     let name = 'unknown-driver';
     const labelled: string[] = [];
     const info = await handshake({
@@ -78,7 +70,7 @@ describe('handshake', () => {
   }, TEST_TIMEOUT_MS);
 
   test('asks for name, readiness and capabilities, in upstream order', async () => {
-    const driver = await startDriver({ driverName: 'hostpath.csi.k8s.io' });
+    const driver = await startDriver(cleanups, { driverName: 'hostpath.csi.k8s.io' });
     const info = await runHandshake(driver);
     expect(info.driverName).toBe('hostpath.csi.k8s.io');
     expect(info.controllerCapabilities).toEqual({ createDeleteSnapshot: true, listSnapshots: true, getSnapshot: false });
@@ -88,7 +80,7 @@ describe('handshake', () => {
   }, TEST_TIMEOUT_MS);
 
   test('with the CSIVolumeGroupSnapshot gate it also asks the GroupController', async () => {
-    const driver = await startDriver();
+    const driver = await startDriver(cleanups);
     const info = await runHandshake(driver, { featureGates: new Map([[FEATURE_GATE_GROUP_SNAPSHOT, true]]) });
     expect(info.groupSnapshotsEnabled).toBe(true);
     expect(info.groupControllerCapabilities).toEqual({ createDeleteGetGroupSnapshot: true });
@@ -96,7 +88,7 @@ describe('handshake', () => {
   }, TEST_TIMEOUT_MS);
 
   test('a GroupController failure is only logged; group support stays on', async () => {
-    const driver = await startDriver({
+    const driver = await startDriver(cleanups, {
       handlers: { GroupControllerGetCapabilities: () => { throw csiError(grpc.status.UNIMPLEMENTED, 'no groups'); } },
     });
     const log = new CapturingLogger();
@@ -108,7 +100,7 @@ describe('handshake', () => {
 
   test('Probe ready=false is retried until the driver is ready', async () => {
     let probes = 0;
-    const driver = await startDriver({ handlers: { Probe: () => ({ ready: { value: ++probes >= 3 } }) } });
+    const driver = await startDriver(cleanups, { handlers: { Probe: () => ({ ready: { value: ++probes >= 3 } }) } });
     const log = new CapturingLogger();
     await runHandshake(driver, {}, log);
     expect(driver.requestsTo('Probe')).toHaveLength(3);
@@ -116,14 +108,14 @@ describe('handshake', () => {
   }, TEST_TIMEOUT_MS);
 
   test('a Probe without `ready` means ready', async () => {
-    const driver = await startDriver({ handlers: { Probe: () => ({}) } });
+    const driver = await startDriver(cleanups, { handlers: { Probe: () => ({}) } });
     await runHandshake(driver);
     expect(driver.requestsTo('Probe')).toHaveLength(1);
   }, TEST_TIMEOUT_MS);
 
   test('a Probe that times out is retried', async () => {
     let probes = 0;
-    const driver = await startDriver({
+    const driver = await startDriver(cleanups, {
       handlers: {
         Probe: async (_request, { signal }) => {
           if (++probes === 1) await sleep(2000, undefined, { signal }).catch(() => undefined);
@@ -138,7 +130,7 @@ describe('handshake', () => {
   }, TEST_TIMEOUT_MS);
 
   test('Probe Unimplemented is fatal with exit code 1', async () => {
-    const driver = await startDriver({
+    const driver = await startDriver(cleanups, {
       handlers: { Probe: () => { throw csiError(grpc.status.UNIMPLEMENTED, 'unknown method Probe'); } },
     });
     const err = await startupError(runHandshake(driver));
@@ -150,14 +142,14 @@ describe('handshake', () => {
   }, TEST_TIMEOUT_MS);
 
   test('a driver without CREATE_DELETE_SNAPSHOT is fatal', async () => {
-    const driver = await startDriver({ driverName: 'nosnap.csi.k8s.io', controllerCapabilities: ['LIST_SNAPSHOTS'] });
+    const driver = await startDriver(cleanups, { driverName: 'nosnap.csi.k8s.io', controllerCapabilities: ['LIST_SNAPSHOTS'] });
     const err = await startupError(runHandshake(driver));
     expect(err.exitCode).toBe(1);
     expect(err.message).toBe('CSI driver nosnap.csi.k8s.io does not support ControllerCreateSnapshot');
   }, TEST_TIMEOUT_MS);
 
   test('an empty driver name is fatal', async () => {
-    const driver = await startDriver({ handlers: { GetPluginInfo: () => ({ name: '' }) } });
+    const driver = await startDriver(cleanups, { handlers: { GetPluginInfo: () => ({ name: '' }) } });
     const err = await startupError(runHandshake(driver));
     expect(err.code).toBe('DriverNameFailed');
     expect(err.message).toBe('error getting CSI driver name: driver name is empty');
@@ -165,7 +157,7 @@ describe('handshake', () => {
   }, TEST_TIMEOUT_MS);
 
   test('an unreachable driver is a StartupError naming the socket', async () => {
-    const driver = await startDriver();
+    const driver = await startDriver(cleanups);
     const missing = `${driver.dir}/other.sock`;
     const err = await startupError(
       handshake({

@@ -3,10 +3,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { runSidecar } from '../../../src/app/run.js';
 import { CONNECTION_LOST_MESSAGE } from '../../../src/csi/connection-loss.js';
-import { ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../../support/scripted-csi-driver.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
+import { waitFor } from '../../support/polling.js';
+import { startDriver } from '../../support/scripted-csi-driver.js';
 import { CapturingLogger } from './capturing-logger.js';
 import { testOptions } from './test-options.js';
 import { loadWorld } from '../../support/world-handle.js';
@@ -21,25 +23,16 @@ const TEST_TIMEOUT_MS = 60_000;
 // runSidecar also starts the Kubernetes side: it talks to the real test-world apiserver.
 const kubeconfig = (): string => loadWorld().kubeconfig;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-}, TEST_TIMEOUT_MS);
+const cleanups = cleanupsAfterEach(TEST_TIMEOUT_MS);
 
-async function startDriver(options: ScriptedCsiDriverOptions = {}): Promise<ScriptedCsiDriver> {
-  const driver = await ScriptedCsiDriver.start(options);
-  cleanups.push(() => driver.stop());
-  return driver;
-}
-
-/** Resolves once the log has a line with `msg`. */
+/** Resolves once the log has a line with `msg` (fails within the test's timeout, naming it). */
 async function logged(log: CapturingLogger, msg: string): Promise<void> {
-  while (!log.messages().includes(msg)) await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitFor(() => log.messages().includes(msg), `the log line "${msg}"`, { timeoutMs: TEST_TIMEOUT_MS / 2, intervalMs: 10 });
 }
 
 describe('runSidecar', () => {
   test('runs until stopped and returns 0', async () => {
-    const driver = await startDriver({ driverName: 'run.csi.k8s.io' });
+    const driver = await startDriver(cleanups, { driverName: 'run.csi.k8s.io' });
     const log = new CapturingLogger();
     const stop = new AbortController();
     const run = runSidecar(testOptions({ csiAddress: driver.address, kubeconfig: kubeconfig() }), log, { stopSignal: stop.signal });
@@ -50,7 +43,7 @@ describe('runSidecar', () => {
   }, TEST_TIMEOUT_MS);
 
   test('a start-up failure is logged and returns exit code 1', async () => {
-    const driver = await startDriver({ driverName: 'nosnap', controllerCapabilities: [] });
+    const driver = await startDriver(cleanups, { driverName: 'nosnap', controllerCapabilities: [] });
     const log = new CapturingLogger();
     await expect(runSidecar(testOptions({ csiAddress: driver.address }), log)).resolves.toBe(1);
     expect(log.lines.filter((l) => l.severity === 'error').map((l) => l.msg)).toEqual([
@@ -59,7 +52,7 @@ describe('runSidecar', () => {
   }, TEST_TIMEOUT_MS);
 
   test('losing the driver writes the termination message and returns 1', async () => {
-    const driver = await startDriver();
+    const driver = await startDriver(cleanups);
     const log = new CapturingLogger();
     const terminationLogPath = path.join(driver.dir, '..', `${path.basename(driver.dir)}-termination-log`);
     cleanups.push(() => fs.rmSync(terminationLogPath, { force: true }));
@@ -71,7 +64,7 @@ describe('runSidecar', () => {
   }, TEST_TIMEOUT_MS);
 
   test('no kubeconfig and not in a pod: one clear error with the remedy, exit 1', async () => {
-    const driver = await startDriver();
+    const driver = await startDriver(cleanups);
     const log = new CapturingLogger();
     await expect(runSidecar(testOptions({ csiAddress: driver.address, kubeconfig: '' }), log)).resolves.toBe(1);
     const errors = log.lines.filter((l) => l.severity === 'error').map((l) => l.msg);
@@ -80,7 +73,7 @@ describe('runSidecar', () => {
   }, TEST_TIMEOUT_MS);
 
   test('issue 13 item 7: /metrics and the health endpoints answer while the driver probe is still not ready', async () => {
-    const driver = await startDriver({ driverName: 'slowprobe.csi.k8s.io' });
+    const driver = await startDriver(cleanups, { driverName: 'slowprobe.csi.k8s.io' });
     driver.script({ Probe: () => ({ ready: { value: false } }) });
     const port = await freePort();
     const log = new CapturingLogger();
@@ -124,7 +117,7 @@ describe('runSidecar', () => {
     cleanups.push(async () => {
       await kube.delete(`${leases}/${leaseName}`, AbortSignal.timeout(10_000));
     });
-    const driver = await startDriver({ driverName });
+    const driver = await startDriver(cleanups, { driverName });
     const port = await freePort();
     const log = new CapturingLogger();
     const stop = new AbortController();

@@ -2,7 +2,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { systemClock } from '../../../src/base/clock.js';
 import { connect } from '../../../src/csi/connection.js';
 import { CsiClient } from '../../../src/csi/csi-client.js';
@@ -12,17 +12,15 @@ import type { CsiCallSample } from '../../../src/csi/interceptor.js';
 import { CsiResponseError } from '../../../src/csi/snapshot-message.js';
 import { nullLogger } from '../../../src/observability/logger.js';
 import type { CallBudget } from '../../../src/csi/snapshotter.js';
-import { csiError, ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../../support/scripted-csi-driver.js';
+import { csiError, startDriver, type ScriptedCsiDriver, type ScriptedCsiDriverOptions } from '../../support/scripted-csi-driver.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
 import { CapturingLogger } from './capturing-logger.js';
 
 /** Per test and hook (jest's default is 5 s): each call runs under the 5 s CSI --timeout of
  * test-options.ts: three times that. */
 const TEST_TIMEOUT_MS = 15_000;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-}, TEST_TIMEOUT_MS);
+const cleanups = cleanupsAfterEach(TEST_TIMEOUT_MS);
 
 interface Rig {
   readonly driver: ScriptedCsiDriver;
@@ -32,8 +30,7 @@ interface Rig {
 }
 
 async function rig(options: ScriptedCsiDriverOptions = {}, verbosity = 0): Promise<Rig> {
-  const driver = await ScriptedCsiDriver.start({ driverName: 'test.csi.k8s.io', ...options });
-  cleanups.push(() => driver.stop());
+  const driver = await startDriver(cleanups, { driverName: 'test.csi.k8s.io', ...options });
   const samples: CsiCallSample[] = [];
   const log = new CapturingLogger(verbosity);
   const connection = await connect({
@@ -196,8 +193,7 @@ describe('group snapshots', () => {
 
 describe('wire shapes', () => {
   test('int64 arrives as a decimal string and enums as names, as the generated types claim', async () => {
-    const driver = await ScriptedCsiDriver.start();
-    cleanups.push(() => driver.stop());
+    const driver = await startDriver(cleanups);
     const connection = await connect({ address: driver.address, log: nullLogger, clock: systemClock, onConnectionLost: () => undefined });
     cleanups.push(() => connection.close());
     const client = new CsiClient(connection, systemClock);

@@ -18,6 +18,7 @@ import type { SidecarKubeConfig } from '../../../src/kube/sidecar-kube-config.js
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { loadWorld, type WorldJson } from '../../support/world-handle.js';
 import { openGate } from '../../support/open-gate.js';
+import { waitFor } from '../../support/polling.js';
 
 jest.setTimeout(60_000);
 
@@ -53,13 +54,8 @@ async function create(suffix: string, extra: Parameters<typeof content>[1] = {})
   return obj;
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits on the real apiserver (its audit log, a watch) get a generous deadline. */
+const ON_APISERVER = { timeoutMs: 20_000, intervalMs: 20 };
 
 beforeAll(() => {
   world = loadWorld();
@@ -155,7 +151,7 @@ describe('request identity', () => {
       const line = fs.readFileSync(world.auditLog, 'utf8').split('\n').find((l) => l.includes(marker));
       entry = line === undefined ? undefined : (JSON.parse(line) as { userAgent?: string });
       return entry !== undefined;
-    }, 'audit entry');
+    }, 'audit entry', ON_APISERVER);
     expect(entry?.userAgent).toBe('csi-snapshotter/integration-test');
   });
 });
@@ -174,11 +170,11 @@ describe('Informer on the real apiserver', () => {
       const obj = content('inf');
       const made = await client.create({ ...obj, metadata: { ...obj.metadata, labels: { [RUN_LABEL]: `${RUN}-inf` } } }, sig());
       created.add(made.metadata.name);
-      await waitFor(() => seen.some((s) => s.type === 'ADDED'), 'ADDED');
+      await waitFor(() => seen.some((s) => s.type === 'ADDED'), 'ADDED', ON_APISERVER);
       const updated = await client.patch(made.metadata.name, { type: 'merge', body: { metadata: { annotations: { a: 'b' } } } }, { signal: sig() });
-      await waitFor(() => seen.some((s) => s.type === 'MODIFIED'), 'MODIFIED');
+      await waitFor(() => seen.some((s) => s.type === 'MODIFIED'), 'MODIFIED', ON_APISERVER);
       await transport.requestJson({ method: 'DELETE', path: client.objectPath(made.metadata.name), signal: sig() });
-      await waitFor(() => seen.some((s) => s.type === 'DELETED'), 'DELETED');
+      await waitFor(() => seen.some((s) => s.type === 'DELETED'), 'DELETED', ON_APISERVER);
       expect(seen).toEqual([
         { type: 'ADDED', name: made.metadata.name, oldRv: undefined, newRv: made.metadata.resourceVersion },
         { type: 'MODIFIED', name: made.metadata.name, oldRv: made.metadata.resourceVersion, newRv: updated.metadata.resourceVersion },

@@ -9,8 +9,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { eventually } from '../../support/sidecar-process.js';
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
+import { eventually } from '../../support/polling.js';
 import { loadWorld, type WorldJson } from '../../support/world-handle.js';
 import { CsiAdmin } from '../../world/csi-admin.js';
 import { startCsiDriver, type CsiDriver } from '../../world/csi-driver.js';
@@ -38,23 +39,11 @@ interface TestEnv {
 
 let world: WorldJson;
 let kube: KubeRest;
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups = cleanupsAfterEach();
 
 beforeAll(async () => {
   world = loadWorld(); // no TESTWORLD: fails loudly, never skips
   kube = await KubeRest.fromKubeconfig({ kubeconfig: world.kubeconfig, userAgent: 'leader-election-test' });
-});
-
-afterEach(async () => {
-  const errors: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      await cleanup();
-    } catch (err) {
-      errors.push(err);
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
 });
 
 const signal = (ms = 10_000): AbortSignal => AbortSignal.timeout(ms);

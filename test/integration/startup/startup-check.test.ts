@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { eventually } from '../../support/sidecar-process.js';
+import { eventually } from '../../support/polling.js';
 import { loadWorld } from '../../support/world-handle.js';
 import type { WorldJson } from '../../support/world-handle.js';
 import { startCsiDriver } from '../../world/csi-driver.js';

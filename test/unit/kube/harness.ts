@@ -1,5 +1,5 @@
-// Shared fixtures of the src/kube unit tests: the client stack wired to a FakeApiServer, a
-// condition poller (bounded, so a broken behaviour fails instead of hanging jest), and objects.
+// Shared fixtures of the src/kube unit tests: the client stack wired to a FakeApiServer, and
+// objects. (Waiting for a condition: test/support/polling.ts.)
 
 import { systemClock, type Clock } from '../../../src/base/clock.js';
 import { loadKubeConfig } from '../../../src/kube/kube-config.js';
@@ -32,14 +32,6 @@ export function makeStack(
     maxRetryAfterMs: 50,
   });
   return { kc, transport };
-}
-
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export function vsc(name: string, resourceVersion: string, extra: Partial<VolumeSnapshotContent> = {}): VolumeSnapshotContent {

@@ -5,7 +5,8 @@ import { ResourceClient } from '../../../src/kube/resource-client.js';
 import { VOLUME_SNAPSHOT_CONTENT } from '../../../src/kube/resources.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { FakeApiServer, type FakeResponse, type RecordedRequest } from '../../support/fake-apiserver.js';
-import { capturingLogger, makeStack, vsc, waitFor } from './harness.js';
+import { waitFor } from '../../support/polling.js';
+import { capturingLogger, makeStack, vsc } from './harness.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 let server: FakeApiServer;

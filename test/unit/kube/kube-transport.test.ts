@@ -14,7 +14,8 @@ import type { RequestGate } from '../../../src/kube/request-gate.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { FakeApiServer } from '../../support/fake-apiserver.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
-import { makeStack, vsc, waitFor } from './harness.js';
+import { waitFor } from '../../support/polling.js';
+import { makeStack, vsc } from './harness.js';
 import { openGate } from '../../support/open-gate.js';
 
 let server: FakeApiServer;

@@ -8,7 +8,7 @@ import { createLeaderElection, type SidecarLeaderElection } from '../../../src/a
 import { nullLogger } from '../../../src/observability/logger.js';
 import { FakeApiServer, type RecordedRequest } from '../../support/fake-apiserver.js';
 import { testOptions } from '../../integration/csi/test-options.js';
-import { waitFor } from './harness.js';
+import { waitFor } from '../../support/polling.js';
 
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/team-ns/leases';
 const LEASE_PATH = `${LEASES}/external-snapshotter-leader-hostpath-csi-k8s-io`;
@@ -116,7 +116,7 @@ describe('createLeaderElection', () => {
     let lost = 0;
     await e.lead(AbortSignal.timeout(5_000), () => lost++);
     failing = true;
-    await waitFor(() => lost > 0, 'onLost', 4_000);
+    await waitFor(() => lost > 0, 'onLost', { timeoutMs: 4_000 });
     expect(e.leading()).toBe(false);
     failing = false;
     const writesBefore = server.requests.filter((r) => r.method === 'PUT').length;
