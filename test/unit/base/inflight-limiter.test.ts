@@ -12,6 +12,14 @@ function requester(limiter: InflightLimiter, woken: string[]) {
   return (kind: CallKind, id: string, volumes: readonly string[]): SlotAnswer => limiter.tryAcquire({ kind, id, volumes, wake: () => woken.push(id) });
 }
 
+/** A limiter on virtual time, and `ask` for a slot with its wake-ups recorded in `woken`. */
+function rig(limits: Omit<ConstructorParameters<typeof InflightLimiter>[0], 'clock'>) {
+  const clock = new VirtualClock();
+  const woken: string[] = [];
+  const limiter = new InflightLimiter({ ...limits, clock });
+  return { clock, woken, limiter, ask: requester(limiter, woken) };
+}
+
 /**
  * A driver that answers Aborted, as real ones do, to a call beyond `limit` in flight or to a
  * second call on a volume; callers go through the limiter the way the controller does: a woken or
@@ -86,10 +94,7 @@ describe('InflightLimiter', () => {
   });
 
   test('one call per source volume even with no count limit (both flags unset in the pool)', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ clock });
-    const ask = requester(limiter, woken);
+    const { woken, ask } = rig({});
     const first = permitOf(ask('create', 'a1', ['A']));
     expect(ask('create', 'a2', ['A']).kind).toBe('wait');
     expect(ask('delete', 'a3', ['A']).kind).toBe('wait');
@@ -101,10 +106,7 @@ describe('InflightLimiter', () => {
   });
 
   test('fairness: a volume with 1 waiting create is served in the next round, not after the 400 of another volume', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ maxCreates: 2, clock });
-    const ask = requester(limiter, woken);
+    const { woken, ask } = rig({ maxCreates: 2 });
     const x0 = permitOf(ask('create', 'x0', ['X']));
     const y0 = permitOf(ask('create', 'y0', ['Y']));
     for (let i = 1; i <= 400; i++) expect(ask('create', `x${i}`, ['X']).kind).toBe('wait');
@@ -116,10 +118,7 @@ describe('InflightLimiter', () => {
   });
 
   test('round-robin across volumes: 30 waiters on A and 1 each on B, C are served A, B, C before A again', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ maxCreates: 1, clock });
-    const ask = requester(limiter, woken);
+    const { woken, ask } = rig({ maxCreates: 1 });
     const busy = permitOf(ask('create', 'z', ['Z']));
     for (let i = 0; i < 30; i++) ask('create', `a${i}`, ['A']);
     ask('create', 'b', ['B']);
@@ -135,10 +134,7 @@ describe('InflightLimiter', () => {
   });
 
   test('deletes are not starved by creates: separate pools, and a full create pool leaves deletes flowing', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ maxCreates: 2, maxDeletes: 1, clock });
-    const ask = requester(limiter, woken);
+    const { woken, limiter, ask } = rig({ maxCreates: 2, maxDeletes: 1 });
     permitOf(ask('create', 'c1', ['V1']));
     permitOf(ask('create', 'c2', ['V2']));
     for (let i = 3; i < 50; i++) expect(ask('create', `c${i}`, [`V${i}`]).kind).toBe('wait');
@@ -150,10 +146,7 @@ describe('InflightLimiter', () => {
   });
 
   test('release on error, timeout or abort: release is idempotent and frees the slot for the next waiter once', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ maxCreates: 1, clock });
-    const ask = requester(limiter, woken);
+    const { woken, limiter, ask } = rig({ maxCreates: 1 });
     const p = permitOf(ask('create', 'a', ['A']));
     ask('create', 'b', ['B']);
     ask('create', 'c', ['C']);
@@ -165,10 +158,7 @@ describe('InflightLimiter', () => {
   });
 
   test('an unclaimed reservation expires after grantTtlMs and goes to the next waiter', async () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ maxCreates: 1, clock, grantTtlMs: 1000 });
-    const ask = requester(limiter, woken);
+    const { clock, woken, ask } = rig({ maxCreates: 1, grantTtlMs: 1000 });
     const p = permitOf(ask('create', 'a', ['A']));
     ask('create', 'b', ['B']);
     ask('create', 'c', ['C']);
@@ -184,10 +174,7 @@ describe('InflightLimiter', () => {
   });
 
   test('a pass that ends without claiming a reservation made before it started hands it on; one made during the pass is kept', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ maxCreates: 1, clock });
-    const ask = requester(limiter, woken);
+    const { woken, limiter, ask } = rig({ maxCreates: 1 });
     const p = permitOf(ask('create', 'a', ['A']));
     ask('create', 'b', ['B']);
     ask('create', 'c', ['C']);
@@ -201,10 +188,7 @@ describe('InflightLimiter', () => {
   });
 
   test('a waiter that now needs a delete instead of a create gives back its create reservation', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ maxCreates: 1, clock });
-    const ask = requester(limiter, woken);
+    const { woken, limiter, ask } = rig({ maxCreates: 1 });
     const p = permitOf(ask('create', 'a', ['A']));
     ask('create', 'b', ['B']);
     ask('create', 'c', ['C']);
@@ -215,10 +199,7 @@ describe('InflightLimiter', () => {
   });
 
   test('forget frees a reservation and drops the waiter', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ maxCreates: 1, clock });
-    const ask = requester(limiter, woken);
+    const { woken, limiter, ask } = rig({ maxCreates: 1 });
     const p = permitOf(ask('create', 'a', ['A']));
     ask('create', 'b', ['B']);
     ask('create', 'c', ['C']);
@@ -230,10 +211,7 @@ describe('InflightLimiter', () => {
   });
 
   test('group snapshots take every source volume at once', () => {
-    const clock = new VirtualClock();
-    const woken: string[] = [];
-    const limiter = new InflightLimiter({ clock });
-    const ask = requester(limiter, woken);
+    const { woken, ask } = rig({});
     const g = permitOf(ask('create', 'g', ['A', 'B']));
     expect(ask('create', 's', ['B']).kind).toBe('wait');
     g.release();
