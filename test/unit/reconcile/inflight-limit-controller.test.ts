@@ -14,12 +14,10 @@ import { nullLogger } from '../../../src/observability/logger.js';
 import { exponentialBackoff } from '../../../src/queue/backoff.js';
 import { readinessPollSchedule } from '../../../src/queue/poll-schedule.js';
 import { WorkQueue } from '../../../src/queue/work-queue.js';
-import * as K from '../../../src/snapshot/keys.js';
 import { FakeSnapshotter } from '../../support/fake-snapshotter.js';
 import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
-
-const DRIVER = 'hostpath.csi.k8s.io';
+import { DRIVER, content as contentOf } from './inflight-contents.js';
 
 /** A driver whose creates take 1 s and deletes 200 ms of virtual time; it records overlap. */
 class SlowSnapshotter extends FakeSnapshotter {
@@ -59,25 +57,9 @@ class SlowSnapshotter extends FakeSnapshotter {
   }
 }
 
+/** A content to create, or (deleting) a ready one to delete. */
 function content(name: string, volumeHandle: string, deleting: boolean): VolumeSnapshotContent {
-  return {
-    apiVersion: 'snapshot.storage.k8s.io/v1',
-    kind: 'VolumeSnapshotContent',
-    metadata: {
-      name,
-      uid: `uid-${name}`,
-      finalizers: [K.FINALIZER_CONTENT],
-      ...(deleting ? { deletionTimestamp: '2026-12-06T10:00:00Z', annotations: { [K.ANN_BEING_DELETED]: 'yes' } } : {}),
-    },
-    spec: {
-      deletionPolicy: 'Delete',
-      driver: DRIVER,
-      source: { volumeHandle },
-      volumeSnapshotClassName: 'plain',
-      volumeSnapshotRef: { kind: 'VolumeSnapshot', name: `vs-${name}`, namespace: 'ns1', uid: `vsuid-${name}` },
-    },
-    ...(deleting ? { status: { snapshotHandle: `snap-of-${name}`, readyToUse: true } } : {}),
-  };
+  return contentOf(name, { volumeHandle, deleting, ...(deleting ? { status: { snapshotHandle: `snap-of-${name}`, readyToUse: true } } : {}) });
 }
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -4,31 +4,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { InflightLimiter, type Permit, type SlotAnswer } from '../../../src/base/inflight-limiter.js';
 import type { EventSink } from '../../../src/effects/ports.js';
-import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
 import * as K from '../../../src/snapshot/keys.js';
 import { rpcError } from '../../support/fake-snapshotter.js';
 import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
-
-const DRIVER = 'hostpath.csi.k8s.io';
-
-function content(name: string, opts: { volumeHandle?: string; snapshotHandle?: string; deleting?: boolean; status?: Record<string, unknown> } = {}): VolumeSnapshotContent {
-  const source = opts.snapshotHandle !== undefined ? { snapshotHandle: opts.snapshotHandle } : { volumeHandle: opts.volumeHandle ?? 'vol-1' };
-  return {
-    apiVersion: 'snapshot.storage.k8s.io/v1',
-    kind: 'VolumeSnapshotContent',
-    metadata: {
-      name,
-      uid: `uid-${name}`,
-      finalizers: [K.FINALIZER_CONTENT],
-      // The snapshot-controller marks a content being deleted before the sidecar may delete it.
-      ...(opts.deleting ? { deletionTimestamp: '2026-12-06T10:00:00Z', annotations: { [K.ANN_BEING_DELETED]: 'yes' } } : {}),
-    },
-    spec: { deletionPolicy: 'Delete', driver: DRIVER, source, volumeSnapshotClassName: 'plain', volumeSnapshotRef: { kind: 'VolumeSnapshot', name: `vs-${name}`, namespace: 'ns1', uid: `vsuid-${name}` } },
-    ...(opts.status ? { status: opts.status as VolumeSnapshotContent['status'] } : {}),
-  };
-}
+import { DRIVER, content } from './inflight-contents.js';
 
 function world(limits: { maxCreates?: number; maxDeletes?: number }) {
   const clock = new VirtualClock({ startWallMs: Date.UTC(2026, 11, 6, 12) });
