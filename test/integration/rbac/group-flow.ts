@@ -18,6 +18,7 @@ import type { GroupFixture, VolumeGroupSnapshot } from '../../world/group-fixtur
 import type { KubeRest } from '../../world/kube-rest.js';
 import { waitUntil } from '../../world/proc.js';
 import type { AuditTrail } from './audit-trail.js';
+import { conflictThenThaw, driverFreeze } from './status-conflict.js';
 
 export type GroupFlowStep = 'group-fixture' | 'group-conflict-reread' | 'group-ready' | 'group-deleted';
 
@@ -45,12 +46,11 @@ export async function runGroupFlow(ctx: GroupFlowContext): Promise<void> {
     waitUntil(probe, { what, timeoutMs: ctx.stepTimeoutMs, intervalMs: 150, signal });
   const tag = ctx.driver.driverName.split('.')[0] ?? 'x';
   let fixture: GroupFixture | undefined;
-  let frozen = false;
+  const freeze = driverFreeze(ctx.driver);
   try {
     const volumes = [];
     for (const i of [0, 1]) volumes.push((await ctx.csi.createVolume({ name: `rbac-g${i}-${tag}`, capacityBytes: 1024 * 1024 }, signal)).volume_id);
-    process.kill(ctx.driver.process.pid, 'SIGSTOP');
-    frozen = true;
+    freeze.freeze();
     fixture = await createGroupFixture({ kube, driverName: ctx.driver.driverName, volumeHandles: volumes, namespace, signal });
     const contentName = groupContentName(fixture);
     const contentPath = `${GROUP_API}/volumegroupsnapshotcontents/${contentName}`;
@@ -60,12 +60,7 @@ export async function runGroupFlow(ctx: GroupFlowContext): Promise<void> {
     await wait('the sidecar patching the group content (being created)', async () =>
       ctx.audit.requests().some((r) => r.resource === 'volumegroupsnapshotcontents' && r.verb === 'patch' && r.code === 200),
     );
-    await kube.mergePatch(contentPath, { metadata: { labels: { 'rbac-test/bump': 'yes' } } }, signal);
-    process.kill(ctx.driver.process.pid, 'SIGCONT');
-    frozen = false;
-    await wait('the sidecar re-reading the group content after its status write conflicted', async () =>
-      ctx.audit.requests().some((r) => r.resource === 'volumegroupsnapshotcontents' && r.verb === 'get'),
-    );
+    await conflictThenThaw({ kube, audit: ctx.audit, freeze, contentPath, resource: 'volumegroupsnapshotcontents', wait, what: 'the group content', signal });
     ctx.onStep('group-conflict-reread');
 
     const f = fixture;
@@ -85,7 +80,7 @@ export async function runGroupFlow(ctx: GroupFlowContext): Promise<void> {
     });
     ctx.onStep('group-deleted');
   } finally {
-    if (frozen) process.kill(ctx.driver.process.pid, 'SIGCONT');
+    freeze.release();
     if (fixture) await deleteGroupFixture(kube, fixture, AbortSignal.timeout(30_000));
   }
 }

@@ -17,6 +17,7 @@ import type { KubeRest } from '../../world/kube-rest.js';
 import { KubeRequestError } from '../../world/kube-rest.js';
 import { waitUntil } from '../../world/proc.js';
 import type { AuditTrail } from './audit-trail.js';
+import { conflictThenThaw, driverFreeze } from './status-conflict.js';
 
 export type FlowStep =
   | 'fixture'
@@ -59,7 +60,7 @@ export async function runSnapshotFlow(ctx: FlowContext): Promise<void> {
   const wait = (what: string, probe: (s: AbortSignal) => Promise<boolean>): Promise<void> =>
     waitUntil(probe, { what, timeoutMs: ctx.stepTimeoutMs, intervalMs: 150, signal });
   let fixture: SnapshotFixture | undefined;
-  let frozen = false;
+  const freeze = driverFreeze(ctx.driver);
   try {
     fixture = await createSnapshotFixture({
       kube,
@@ -98,19 +99,13 @@ export async function runSnapshotFlow(ctx: FlowContext): Promise<void> {
     });
     ctx.onStep('repeated-failure-event');
 
-    process.kill(ctx.driver.process.pid, 'SIGSTOP');
-    frozen = true;
+    freeze.freeze();
     await kube.create(`/api/v1/namespaces/${namespace}/secrets`, { metadata: { name: secretName }, stringData: { token: 'rbac-test' } }, signal);
     await wait('the sidecar reading the secret', async () =>
       ctx.audit.requests().some((r) => r.resource === 'secrets' && r.verb === 'get' && r.code === 200),
     );
     // The sidecar is now in (or entering) CreateSnapshot with the content it read before.
-    await kube.mergePatch(contentPath, { metadata: { labels: { 'rbac-test/bump': 'yes' } } }, signal);
-    process.kill(ctx.driver.process.pid, 'SIGCONT');
-    frozen = false;
-    await wait('the sidecar re-reading the content after its status write conflicted', async () =>
-      ctx.audit.requests().some((r) => r.resource === 'volumesnapshotcontents' && r.verb === 'get'),
-    );
+    await conflictThenThaw({ kube, audit: ctx.audit, freeze, contentPath, resource: 'volumesnapshotcontents', wait, what: 'the content', signal });
     ctx.onStep('conflict-reread');
 
     await wait('content and VolumeSnapshot readyToUse', async (s) => {
@@ -134,7 +129,7 @@ export async function runSnapshotFlow(ctx: FlowContext): Promise<void> {
     });
     ctx.onStep('content-deleted');
   } finally {
-    if (frozen) process.kill(ctx.driver.process.pid, 'SIGCONT');
+    freeze.release();
     if (fixture) await deleteSnapshotFixture(kube, fixture, AbortSignal.timeout(30_000));
   }
 }
