@@ -11,27 +11,14 @@
 //     (group contents patch) → the group content is gone, and so is every member snapshot on the
 //     driver (its own ListSnapshots).
 // List/watch of group contents and group classes happen at start-up.
-import type { CsiAdmin } from '../../world/csi-admin.js';
-import type { CsiDriver } from '../../world/csi-driver.js';
 import { createGroupFixture, deleteGroupFixture, GROUP_API, groupContentName, groupSnapshotPath, isGone } from '../../world/group-fixtures.js';
 import type { GroupFixture, VolumeGroupSnapshot } from '../../world/group-fixtures.js';
-import type { KubeRest } from '../../world/kube-rest.js';
 import { waitUntil } from '../../world/proc.js';
-import type { AuditTrail } from './audit-trail.js';
-import { conflictThenThaw, driverFreeze } from './status-conflict.js';
+import { conflictThenThaw, driverFreeze, type FlowContext as SharedFlowContext } from './flow-context.js';
 
 export type GroupFlowStep = 'group-fixture' | 'group-conflict-reread' | 'group-ready' | 'group-deleted';
 
-export interface GroupFlowContext {
-  readonly kube: KubeRest;
-  readonly csi: CsiAdmin;
-  readonly driver: CsiDriver;
-  readonly namespace: string;
-  readonly audit: AuditTrail;
-  readonly stepTimeoutMs: number;
-  readonly signal: AbortSignal;
-  readonly onStep: (step: GroupFlowStep) => void;
-}
+export type GroupFlowContext = SharedFlowContext<GroupFlowStep>;
 
 interface GroupContent {
   readonly status?: {

@@ -9,15 +9,12 @@
 //  4. ready; then the VolumeSnapshot is deleted → DeleteSnapshot, status patch, finalizer
 //     removal (contents patch) → the content is gone.
 // List/watch of contents and classes, group probes and Lease calls happen at start-up.
-import type { CsiAdmin } from '../../world/csi-admin.js';
-import type { CsiDriver } from '../../world/csi-driver.js';
 import { createSnapshotFixture, deleteSnapshotFixture, getContent, getVolumeSnapshot, waitForContent } from '../../world/fixtures.js';
 import type { SnapshotFixture } from '../../world/fixtures.js';
 import type { KubeRest } from '../../world/kube-rest.js';
 import { KubeRequestError } from '../../world/kube-rest.js';
 import { waitUntil } from '../../world/proc.js';
-import type { AuditTrail } from './audit-trail.js';
-import { conflictThenThaw, driverFreeze } from './status-conflict.js';
+import { conflictThenThaw, driverFreeze, type FlowContext as SharedFlowContext } from './flow-context.js';
 
 export type FlowStep =
   | 'fixture'
@@ -27,18 +24,7 @@ export type FlowStep =
   | 'ready'
   | 'content-deleted';
 
-export interface FlowContext {
-  readonly kube: KubeRest;
-  readonly csi: CsiAdmin;
-  readonly driver: CsiDriver;
-  readonly namespace: string;
-  readonly audit: AuditTrail;
-  /** Per wait; a flow with the full RBAC finishes well within it. */
-  readonly stepTimeoutMs: number;
-  readonly signal: AbortSignal;
-  /** Called as each step completes (for failure messages). */
-  readonly onStep: (step: FlowStep) => void;
-}
+export type FlowContext = SharedFlowContext<FlowStep>;
 
 interface CoreEvent {
   readonly count?: number;

@@ -1,10 +1,24 @@
-// Step 3 of the snapshot flow and step 2 of the group flow: making the sidecar's status write
-// conflict. The driver is frozen (SIGSTOP) while the sidecar is in its create call, the test bumps
+// What the RBAC flows (snapshot-flow.ts, group-flow.ts) share: their context, and the step that
+// makes the sidecar's status write conflict (step 3 of the snapshot flow, 2 of the group flow). The driver is frozen (SIGSTOP) while the sidecar is in its create call, the test bumps
 // the content's resourceVersion (a label), the driver thaws, and the status write the sidecar then
 // sends with the old resourceVersion gets a 409: it must re-read the content (the `get` verb).
+import type { CsiAdmin } from '../../world/csi-admin.js';
 import type { CsiDriver } from '../../world/csi-driver.js';
 import type { KubeRest } from '../../world/kube-rest.js';
 import type { AuditTrail } from './audit-trail.js';
+
+export interface FlowContext<Step extends string> {
+  readonly kube: KubeRest;
+  readonly csi: CsiAdmin;
+  readonly driver: CsiDriver;
+  readonly namespace: string;
+  readonly audit: AuditTrail;
+  /** Per wait; a flow with the full RBAC finishes well within it. */
+  readonly stepTimeoutMs: number;
+  readonly signal: AbortSignal;
+  /** Called as each step completes (for failure messages). */
+  readonly onStep: (step: Step) => void;
+}
 
 /** SIGSTOP/SIGCONT of the flow's driver; `release()` (in the flow's finally) thaws it if still frozen. */
 export interface DriverFreeze {
