@@ -1,13 +1,15 @@
 // The controller loop: each Result kind maps to the right queue operation, workers survive
 // throws, never share a key, and stop cleanly. All on virtual time.
 
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { ControllerOptionsError, runController, type RunningController } from '../../../src/controller/controller-loop.js';
 import { Result } from '../../../src/controller/result.js';
 import type { LogFields, Logger } from '../../../src/observability/logger.js';
 import { exponentialBackoff } from '../../../src/queue/backoff.js';
 import { readinessPollSchedule } from '../../../src/queue/poll-schedule.js';
 import { WorkQueue } from '../../../src/queue/work-queue.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
+import { defaultQueue } from '../../support/default-queue.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 interface LogLine {
@@ -39,19 +41,11 @@ interface Harness {
   readonly controller: RunningController;
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 function start(reconcile: Reconcile, workers = 1): Harness {
   const clock = new VirtualClock();
-  const queue = new WorkQueue<string>({
-    name: 'test',
-    clock,
-    backoff: exponentialBackoff({ baseMs: 1000, maxMs: 300_000 }),
-    poll: readinessPollSchedule({ startMs: 1000, maxMs: 30_000, jitter: 0 }),
-  });
+  const queue = defaultQueue(clock);
   const lines: LogLine[] = [];
   const calls: Array<{ key: string; at: number }> = [];
   const abort = new AbortController();

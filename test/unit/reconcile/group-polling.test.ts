@@ -3,27 +3,23 @@
 // adapter, and every API write fed back through the informer event routing the way the watch
 // would deliver it. Upstream #1488: its own writes re-triggered the group sync and re-sent
 // CreateVolumeGroupSnapshot about every 800 ms; here the RPC count follows the schedule exactly.
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { contentEventHandler } from '../../../src/app/content-events.js';
 import type { Clock } from '../../../src/base/clock.js';
 import { runController, type RunningController } from '../../../src/controller/controller-loop.js';
 import type { VolumeGroupSnapshotContent } from '../../../src/kube/types.js';
 import { volumeGroupSnapshotContentKind as kind } from '../../../src/kinds/volume-group-snapshot-content.js';
 import { nullLogger } from '../../../src/observability/logger.js';
-import { exponentialBackoff } from '../../../src/queue/backoff.js';
-import { readinessPollSchedule } from '../../../src/queue/poll-schedule.js';
-import { WorkQueue } from '../../../src/queue/work-queue.js';
 import * as K from '../../../src/snapshot/keys.js';
 import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
+import { defaultQueue } from '../../support/default-queue.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 const DRIVER = 'csi-mock-plugin';
 const NAME = 'groupcontent1';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 function content(): VolumeGroupSnapshotContent {
   return {
@@ -59,12 +55,7 @@ function start() {
     rpcAt.push(clock.monotonic());
     return create(request);
   };
-  const queue = new WorkQueue<string>({
-    name: 'csi-snapshotter-groupsnapshotcontent',
-    clock,
-    backoff: exponentialBackoff({ baseMs: 1000, maxMs: 300_000 }),
-    poll: readinessPollSchedule({ startMs: 1000, maxMs: 30_000, jitter: 0 }),
-  });
+  const queue = defaultQueue(clock, 'csi-snapshotter-groupsnapshotcontent');
   const handler = contentEventHandler({ adapter: kind, driverName: DRIVER, store, ownWrites, enqueue: (k, p) => queue.add(k, p), listed: () => true, log: nullLogger });
   // The watch: every stored change reaches the handler with the previous copy, ours included.
   let last: VolumeGroupSnapshotContent | undefined;

@@ -2,7 +2,7 @@
 // 2 workers, a create limit of 1 and a slow driver, no worker blocks on a slot, so deletions finish
 // while creates wait; every create still completes, one at a time, with no error back-off, and the
 // driver never sees two calls on one volume.
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { withSlotPasses } from '../../../src/app/kind-controller.js';
 import { InflightLimiter } from '../../../src/base/inflight-limiter.js';
 import { runController, type RunningController } from '../../../src/controller/controller-loop.js';
@@ -11,11 +11,10 @@ import type { CreateSnapshotRequest, SnapshotIdRequest, SnapshotResult } from '.
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
 import { nullLogger } from '../../../src/observability/logger.js';
-import { exponentialBackoff } from '../../../src/queue/backoff.js';
-import { readinessPollSchedule } from '../../../src/queue/poll-schedule.js';
-import { WorkQueue } from '../../../src/queue/work-queue.js';
 import { FakeSnapshotter } from '../../support/fake-snapshotter.js';
 import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
+import { cleanupsAfterEach } from '../../support/cleanups.js';
+import { defaultQueue } from '../../support/default-queue.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 import { DRIVER, content as contentOf } from './inflight-contents.js';
 
@@ -62,22 +61,14 @@ function content(name: string, volumeHandle: string, deleting: boolean): VolumeS
   return contentOf(name, { volumeHandle, deleting, ...(deleting ? { status: { snapshotHandle: `snap-of-${name}`, readyToUse: true } } : {}) });
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('backend concurrency limit under the controller loop', () => {
   test('2 workers, create limit 1: deletions finish while 12 creates wait; creates run one at a time with no error back-off and no volume clash', async () => {
     const clock = new VirtualClock({ startWallMs: Date.UTC(2026, 11, 6, 12) });
     const snapshotter = new SlowSnapshotter(clock);
     const limiter = new InflightLimiter({ maxCreates: 1, maxDeletes: 1, clock });
-    const queue = new WorkQueue<string>({
-      name: 'test',
-      clock,
-      backoff: exponentialBackoff({ baseMs: 1000, maxMs: 300_000 }),
-      poll: readinessPollSchedule({ startMs: 1000, maxMs: 30_000, jitter: 0 }),
-    });
+    const queue = defaultQueue(clock);
     const { api, store, reconcile: inner } = reconcileHarness({
       adapter: volumeSnapshotContentKind,
       snapshotter,
