@@ -6,20 +6,16 @@
 // Per-method rules (fault-rules.ts) that a test may change while calls are in flight decide
 // whether a call is answered with an error, delayed, never answered, or forwarded and then
 // answered with an error or after a hook (e.g. SIGKILL of the sidecar) has run.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { loadProtoRoot } from '../support/proto-root.js';
 import { FaultRules, type CallRecord, type FaultAction, type FaultRule } from './fault-rules.js';
 
 export type { CallRecord, FaultAction, FaultRule } from './fault-rules.js';
 
 const SERVICES = ['Identity', 'Controller', 'GroupController', 'Node'] as const;
-
-/** protobufjs bundles timestamp/wrappers but must be told where descriptor.proto is. */
-const PROTOBUFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('protobufjs/package.json'));
 
 interface MethodInfo {
   readonly service: string;
@@ -35,12 +31,7 @@ const roots = new Map<string, readonly MethodInfo[]>();
 export function csiMethods(csiProto: string): readonly MethodInfo[] {
   const cached = roots.get(csiProto);
   if (cached) return cached;
-  const root = new protobuf.Root();
-  const resolve = root.resolvePath.bind(root);
-  root.resolvePath = (origin, target) =>
-    target.startsWith('google/protobuf/') ? path.join(PROTOBUFJS_DIR, target) : resolve(origin, target);
-  root.loadSync(csiProto, { keepCase: true });
-  root.resolveAll();
+  const root = loadProtoRoot(csiProto);
   const out: MethodInfo[] = [];
   for (const svc of SERVICES) {
     const service = root.lookupService(`csi.v1.${svc}`);

@@ -3,28 +3,13 @@
 // time (never vendored). Also pins the assumption of the log redaction rule: every field the
 // spec marks (csi.v1.csi_secret) is named `secrets`.
 
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import protobuf from 'protobufjs';
 import { CSI_PROTO_PATH } from '../../../src/csi/proto-package.js';
 import { downloadGoModule } from '../../support/go-mod-cache.js';
-
-const SPEC_MODULE = 'github.com/container-storage-interface/spec';
-const SPEC_VERSION = 'v1.12.0';
-
-/** protobufjs bundles timestamp/wrappers but must be told where descriptor.proto is. */
-const PROTOBUFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('protobufjs/package.json'));
-
-function loadRoot(file: string): protobuf.Root {
-  const root = new protobuf.Root();
-  const resolve = root.resolvePath.bind(root);
-  root.resolvePath = (origin, target) =>
-    target.startsWith('google/protobuf/') ? path.join(PROTOBUFJS_DIR, target) : resolve(origin, target);
-  root.loadSync(file, { keepCase: true });
-  root.resolveAll();
-  return root;
-}
+import { CSI_SPEC_MODULE, CSI_SPEC_VERSION } from '../../support/official-csi-proto.js';
+import { loadProtoRoot } from '../../support/proto-root.js';
 
 /** Everything about a field that affects the wire or our reading of it. */
 function describeField(field: protobuf.Field): Record<string, unknown> {
@@ -101,9 +86,9 @@ describe('proto/csi.proto matches CSI spec v1.12.0', () => {
 
   beforeAll(async () => {
     // Any failure here (no `go`, no network, no module) fails every test with the reason.
-    const spec = await downloadGoModule(SPEC_MODULE, SPEC_VERSION);
-    official = loadRoot(path.join(spec.dir, 'csi.proto'));
-    ours = loadRoot(CSI_PROTO_PATH);
+    const spec = await downloadGoModule(CSI_SPEC_MODULE, CSI_SPEC_VERSION);
+    official = loadProtoRoot(path.join(spec.dir, 'csi.proto'));
+    ours = loadProtoRoot(CSI_PROTO_PATH);
     ourPackage = ours.lookup('csi.v1') as protobuf.Namespace;
   }, 180_000);
 
