@@ -30,13 +30,12 @@ import {
   groupContentName,
   groupSnapshotCsiName,
   groupSnapshotPath,
-  isGone,
   SNAP_API as SNAP,
   type GroupFixture,
   type GroupMeta as Meta,
   type VolumeGroupSnapshot as Vgs,
 } from '../world/group-fixtures.js';
-import { KubeRest } from '../world/kube-rest.js';
+import { isGone, KubeRest } from '../world/kube-rest.js';
 
 const MEMBER_ANNOTATION = 'groupsnapshot.storage.k8s.io/volumeGroupSnapshotHandle';
 const BEING_CREATED = 'groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-being-created';

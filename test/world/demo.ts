@@ -9,27 +9,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CsiAdmin } from './csi-admin.js';
 import { createSnapshotFixture, getContent, getVolumeSnapshot } from './fixtures.js';
-import { KubeRest, KubeRequestError } from './kube-rest.js';
+import { isGone, KubeRest, KubeRequestError } from './kube-rest.js';
 import { startWorld, type World } from './world.js';
+import { poll } from '../support/polling.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
 
 const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 const step = (n: number, s: string): void => say(`\n${bold(`[${n}/7] ${s}`)}`);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, signal: AbortSignal, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    signal.throwIfAborted();
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      if (!(err instanceof KubeRequestError && err.status === 404)) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** Polls `fn` until it answers (a 404 is "not yet", any other error ends the demo). */
+function until<T>(what: string, fn: () => Promise<T | undefined>, signal: AbortSignal, timeoutMs = 60_000): Promise<T> {
+  return poll(what, fn, { timeoutMs, intervalMs: 250, signal, retryError: (err) => err instanceof KubeRequestError && err.status === 404 });
 }
 
 async function main(): Promise<number> {
@@ -92,15 +83,7 @@ async function main(): Promise<number> {
 
     step(5, 'Deleting the VolumeSnapshot (deletionPolicy Delete)');
     await kube.delete(`/apis/snapshot.storage.k8s.io/v1/namespaces/demo/volumesnapshots/${f.snapshot.metadata.name}`, signal);
-    await until('the content to be deleted', async () => {
-      try {
-        await getContent(kube, contentName, signal);
-        return undefined;
-      } catch (err) {
-        if (err instanceof KubeRequestError && err.status === 404) return true;
-        throw err;
-      }
-    }, signal);
+    await until('the content to be deleted', async () => ((await isGone(kube, `/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents/${contentName}`, signal)) ? true : undefined), signal);
     say(kubectl('get', 'volumesnapshot,volumesnapshotcontent', '-A'));
 
     step(6, 'Checking the driver');

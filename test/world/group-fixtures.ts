@@ -130,17 +130,6 @@ async function forceDelete(kube: KubeRest, p: string, signal: AbortSignal): Prom
   }
 }
 
-/** True once `p` answers 404. */
-export async function isGone(kube: KubeRest, p: string, signal: AbortSignal): Promise<boolean> {
-  try {
-    await kube.get(p, signal);
-    return false;
-  } catch (err) {
-    if (err instanceof KubeRequestError && err.status === 404) return true;
-    throw err;
-  }
-}
-
 /**
  * Removes the fixture's objects, finalizers and all (no garbage collector or PV protection
  * controller runs). The group's member VolumeSnapshots (owned by its VolumeGroupSnapshot) and their

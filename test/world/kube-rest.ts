@@ -122,3 +122,14 @@ export class KubeRest {
     return this.request({ method: 'DELETE', path, signal });
   }
 }
+
+/** True once `p` answers 404. */
+export async function isGone(kube: KubeRest, p: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    await kube.get(p, signal);
+    return false;
+  } catch (err) {
+    if (err instanceof KubeRequestError && err.status === 404) return true;
+    throw err;
+  }
+}

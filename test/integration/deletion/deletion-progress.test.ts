@@ -23,7 +23,7 @@ import { startSidecar, type SidecarProcess } from '../../support/sidecar-process
 import { loadWorld, type WorldJson } from '../../support/world-handle.js';
 import { CsiAdmin } from '../../world/csi-admin.js';
 import { createSnapshotFixture, deleteSnapshotFixture, getContent, waitForContent, type SnapshotFixture } from '../../world/fixtures.js';
-import { KubeRequestError, KubeRest } from '../../world/kube-rest.js';
+import { isGone, KubeRest } from '../../world/kube-rest.js';
 
 const SNAP = '/apis/snapshot.storage.k8s.io/v1';
 const BEING_CREATED = 'snapshot.storage.kubernetes.io/volumesnapshot-being-created';
@@ -46,13 +46,7 @@ async function freePort(): Promise<number> {
 }
 
 async function gone(kube: KubeRest, p: string): Promise<true | undefined> {
-  try {
-    await kube.get(p, AbortSignal.timeout(5_000));
-    return undefined;
-  } catch (err) {
-    if (err instanceof KubeRequestError && err.status === 404) return true;
-    throw err;
-  }
+  return (await isGone(kube, p, AbortSignal.timeout(5_000))) ? true : undefined;
 }
 
 describe('deletion always progresses (our sidecar, real apiserver and snapshot-controller, scripted driver)', () => {

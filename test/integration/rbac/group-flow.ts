@@ -11,7 +11,8 @@
 //     (group contents patch) → the group content is gone, and so is every member snapshot on the
 //     driver (its own ListSnapshots).
 // List/watch of group contents and group classes happen at start-up.
-import { createGroupFixture, deleteGroupFixture, GROUP_API, groupContentName, groupSnapshotPath, isGone } from '../../world/group-fixtures.js';
+import { createGroupFixture, deleteGroupFixture, GROUP_API, groupContentName, groupSnapshotPath } from '../../world/group-fixtures.js';
+import { isGone } from '../../world/kube-rest.js';
 import type { GroupFixture, VolumeGroupSnapshot } from '../../world/group-fixtures.js';
 import { waitUntil } from '../../world/proc.js';
 import { conflictThenThaw, driverFreeze, type FlowContext as SharedFlowContext } from './flow-context.js';

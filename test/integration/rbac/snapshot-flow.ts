@@ -11,8 +11,7 @@
 // List/watch of contents and classes, group probes and Lease calls happen at start-up.
 import { createSnapshotFixture, deleteSnapshotFixture, getContent, getVolumeSnapshot, waitForContent } from '../../world/fixtures.js';
 import type { SnapshotFixture } from '../../world/fixtures.js';
-import type { KubeRest } from '../../world/kube-rest.js';
-import { KubeRequestError } from '../../world/kube-rest.js';
+import { isGone, type KubeRest } from '../../world/kube-rest.js';
 import { waitUntil } from '../../world/proc.js';
 import { conflictThenThaw, driverFreeze, type FlowContext as SharedFlowContext } from './flow-context.js';
 
@@ -104,15 +103,7 @@ export async function runSnapshotFlow(ctx: FlowContext): Promise<void> {
     ctx.onStep('ready');
 
     await kube.delete(`/apis/snapshot.storage.k8s.io/v1/namespaces/${namespace}/volumesnapshots/${fixture.snapshot.metadata.name}`, signal);
-    await wait('the content to be gone', async (s) => {
-      try {
-        await getContent(kube, contentName, s);
-        return false;
-      } catch (err) {
-        if (err instanceof KubeRequestError && err.status === 404) return true;
-        throw err;
-      }
-    });
+    await wait('the content to be gone', (s) => isGone(kube, contentPath, s));
     ctx.onStep('content-deleted');
   } finally {
     freeze.release();
