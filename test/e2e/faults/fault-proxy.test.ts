@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { poll } from '../../support/polling.js';
 import { CsiAdmin } from '../../world/csi-admin.js';
 import { CsiFaultProxy, csiMethods, decodeResponse, encodeRequest, gaps } from '../../world/csi-fault-proxy.js';
 import { startPrivateHostpath, type PrivateHostpath } from './private-hostpath.js';
@@ -30,12 +31,14 @@ interface Answer {
 
 /** The server side learns of a caller's deadline a moment after the caller does. */
 async function settled(method: string, index = 0): Promise<ReturnType<CsiFaultProxy['calls']>[number]> {
-  for (let i = 0; i < 100; i++) {
+  return poll(`call ${index} of ${method} settled`, () => {
     const rec = proxy.calls(method)[index];
-    if (rec && rec.outcome !== 'pending') return rec;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`call ${index} of ${method} still pending: ${JSON.stringify(proxy.calls(method)[index])}`);
+    return rec && rec.outcome !== 'pending' ? rec : undefined;
+  }, {
+    timeoutMs: 5_000,
+    intervalMs: 50,
+    timeoutError: () => new Error(`call ${index} of ${method} still pending: ${JSON.stringify(proxy.calls(method)[index])}`),
+  });
 }
 
 function call(method: string, service: string, request: Record<string, unknown>, timeoutMs = 10_000): Promise<Answer> {

@@ -53,6 +53,8 @@ export interface FaultEnv {
   sidecar: SidecarProcess;
   readonly sidecars: SidecarProcess[];
   startSidecar(args?: readonly string[], env?: Readonly<Record<string, string>>, kubeconfig?: string): SidecarProcess;
+  /** Starts a sidecar (default flags) when the current one has exited: a case that failed half-way may leave none running. */
+  ensureSidecar(): void;
   /** Every snapshot the driver holds, asked on its own socket. */
   backend(): Promise<readonly CsiSnapshot[]>;
   fixture(opts?: { deletionPolicy?: 'Delete' | 'Retain'; classParameters?: Record<string, string>; namespace?: string }): Promise<SnapshotFixture>;
@@ -106,6 +108,10 @@ export async function setupFaults(suite: string, opts: FaultEnvOptions = {}): Pr
     startSidecar(args, e, kubeconfig) {
       env.sidecar = launch(args, e, kubeconfig);
       return env.sidecar;
+    },
+    ensureSidecar() {
+      const p = env.sidecar.process;
+      if (p.exitCode !== null || p.signalCode !== null) env.startSidecar();
     },
     backend: () => direct.listSnapshots({}, signal()),
     fixture: (o = {}) => createSnapshotFixture({ kube, csi: direct, driverName, signal: signal(), ...o }),

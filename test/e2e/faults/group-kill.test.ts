@@ -37,10 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-beforeEach(() => {
-  const p = env.sidecar.process;
-  if (p.exitCode !== null || p.signalCode !== null) env.startSidecar();
-});
+beforeEach(() => env.ensureSidecar());
 
 /** Two hostpath volumes as pre-bound PV/PVC pairs with a shared label, a group class, the VolumeGroupSnapshot. */
 async function groupFixture(): Promise<GroupFixture> {

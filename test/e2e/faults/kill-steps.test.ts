@@ -4,6 +4,7 @@
 // content ready with the handle the driver made, and deleted contents gone with nothing left on
 // the driver.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { waitFor } from '../../support/polling.js';
 import {
   BEING_CREATED,
   CONTENT_FINALIZER,
@@ -29,10 +30,7 @@ afterAll(async () => {
   await env?.close();
 });
 // A case that failed half-way may leave no sidecar running: the next one starts from a live one.
-beforeEach(() => {
-  const p = env.sidecar.process;
-  if (p.exitCode !== null || p.signalCode !== null) env.startSidecar();
-});
+beforeEach(() => env.ensureSidecar());
 
 /** Kills the current sidecar (SIGKILL) and returns the content as it was at that moment. */
 async function killAndLook(name: string): Promise<Content | undefined> {
@@ -41,7 +39,7 @@ async function killAndLook(name: string): Promise<Content | undefined> {
 }
 
 async function awaitKill(states: (Content | undefined)[]): Promise<void> {
-  for (let i = 0; i < 300 && states.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => states.length > 0, 'the kill hook to have run', { timeoutMs: 30_000, intervalMs: 100 });
   expect(states).toHaveLength(1);
   await env.sidecar.exited;
 }

@@ -2,6 +2,7 @@
 // hostpathplugin. Each case reads the driver's own snapshots, the API objects and the proxy's log.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
+import { waitFor } from '../../support/polling.js';
 import { gaps } from '../../world/csi-fault-proxy.js';
 import { backendFor, contentName, recordRow, setupFaults, waitReady, type FaultEnv } from './fault-world.js';
 
@@ -50,7 +51,7 @@ describe('timeout', () => {
     expect(calls[0]).toMatchObject({ outcome: 'cancelled' });
     expect(calls.slice(1).some((c) => c.code === 0)).toBe(true);
     // Wait for the late first call to reach the driver too, then count.
-    for (let i = 0; i < 100 && calls[0]?.driverCode === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => calls[0]?.driverCode !== undefined, 'the driver to answer the late first call', { timeoutMs: 10_000, intervalMs: 100 });
     expect(calls[0]?.forwarded).toBe(true);
     expect(calls[0]?.driverCode).toBe(0);
     const onDriver = await backendFor(env, f);
