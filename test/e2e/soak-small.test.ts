@@ -1,16 +1,12 @@
 // The random-kill soak, small (make test): 10 VolumeSnapshots churned while our sidecar is SIGKILLed
 // 3 times at random moments; `make soak` runs the big one. The seed is printed; SOAK_SEED replays it.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { recordRow, setupFaults, type FaultEnv } from './faults/fault-world.js';
+import { expect, test } from '@jest/globals';
+import { recordRow, type FaultEnv } from './faults/fault-world.js';
+import { faultWorldPerFile } from './faults/fault-world-per-file.js';
 import { runSoak, soakSeed } from './soak.js';
 
 let env: FaultEnv;
-beforeAll(async () => {
-  env = await setupFaults('soak');
-}, 60_000);
-afterAll(async () => {
-  await env?.close();
-});
+faultWorldPerFile('soak', (e) => (env = e));
 
 test('soak (N=10, K=3): one backend snapshot per VolumeSnapshot, none for churned ones, none after deleting all', async () => {
   const seed = soakSeed();

@@ -2,19 +2,15 @@
 // stays up (calls fail Unavailable meanwhile), and the driver restarting with the connection lost
 // (the sidecar exits 1 with the termination message, as upstream; restarted, it finishes the work).
 // Driver: a private hostpathplugin (state survives its restart) behind the fault proxy.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { backendFor, contentName, recordRow, setupFaults, sleep, waitReady, type FaultEnv } from './fault-world.js';
+import { backendFor, contentName, recordRow, sleep, waitReady, type FaultEnv } from './fault-world.js';
+import { faultWorldPerFile } from './fault-world-per-file.js';
 
 let env: FaultEnv;
-beforeAll(async () => {
-  env = await setupFaults('conn', { noSidecar: true });
-}, 60_000);
-afterAll(async () => {
-  await env?.close();
-});
+faultWorldPerFile('conn', (e) => (env = e), { noSidecar: true });
 
 const running = (env: FaultEnv): boolean => env.sidecar.process.exitCode === null && env.sidecar.process.signalCode === null;
 

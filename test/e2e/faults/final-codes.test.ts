@@ -1,17 +1,13 @@
 // Fault suite: final driver answers on create (no hot loop, deletion still progresses) and the
 // delete answers NotFound and FailedPrecondition, through the fault proxy in front of a private
 // hostpathplugin. Assertions read the driver's own snapshots, the API objects and the proxy's log.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
-import { BEING_CREATED, backendFor, backoffGaps, recordRow, contentName, contentPath, setupFaults, signal, sleep, vsPath, waitContent, waitGone, waitReady, type FaultEnv } from './fault-world.js';
+import { BEING_CREATED, backendFor, backoffGaps, recordRow, contentName, contentPath, signal, sleep, vsPath, waitContent, waitGone, waitReady, type FaultEnv } from './fault-world.js';
+import { faultWorldPerFile } from './fault-world-per-file.js';
 
 let env: FaultEnv;
-beforeAll(async () => {
-  env = await setupFaults('final');
-}, 60_000);
-afterAll(async () => {
-  await env?.close();
-});
+faultWorldPerFile('final', (e) => (env = e));
 
 describe('final CreateSnapshot answers', () => {
   test.each([

@@ -4,12 +4,13 @@
 // (which has a real GroupController) behind the fault proxy. What must hold: one group on the driver
 // with exactly one member snapshot per volume, the group content ready with that group id; after
 // deletion nothing of the group on the driver.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { CsiSnapshot } from '../../world/csi-admin.js';
 import { createBoundClaim, createNamespace, RUN_LABEL } from '../../world/fixtures.js';
 import type { CallRecord } from '../../world/csi-fault-proxy.js';
-import { getOrUndefined, recordRow, setupFaults, signal, waitGone, type FaultEnv } from './fault-world.js';
+import { getOrUndefined, recordRow, signal, waitGone, type FaultEnv } from './fault-world.js';
+import { faultWorldPerFile } from './fault-world-per-file.js';
 import { eventually } from '../../support/polling.js';
 
 const GROUP = '/apis/groupsnapshot.storage.k8s.io/v1';
@@ -31,12 +32,7 @@ interface GroupFixture {
 }
 
 let env: FaultEnv;
-beforeAll(async () => {
-  env = await setupFaults('group');
-}, 60_000);
-afterAll(async () => {
-  await env?.close();
-});
+faultWorldPerFile('group', (e) => (env = e));
 beforeEach(() => env.ensureSidecar());
 
 /** Two hostpath volumes as pre-bound PV/PVC pairs with a shared label, a group class, the VolumeGroupSnapshot. */

@@ -3,7 +3,7 @@
 // What must hold: exactly one backend snapshot per content (asked of the driver directly), the
 // content ready with the handle the driver made, and deleted contents gone with nothing left on
 // the driver.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { waitFor } from '../../support/polling.js';
 import {
   BEING_CREATED,
@@ -13,7 +13,6 @@ import {
   contentPath,
   getOrUndefined,
   recordRow,
-  setupFaults,
   signal,
   vsPath,
   waitGone,
@@ -21,14 +20,10 @@ import {
   type Content,
   type FaultEnv,
 } from './fault-world.js';
+import { faultWorldPerFile } from './fault-world-per-file.js';
 
 let env: FaultEnv;
-beforeAll(async () => {
-  env = await setupFaults('kill');
-}, 60_000);
-afterAll(async () => {
-  await env?.close();
-});
+faultWorldPerFile('kill', (e) => (env = e));
 // A case that failed half-way may leave no sidecar running: the next one starts from a live one.
 beforeEach(() => env.ensureSidecar());
 

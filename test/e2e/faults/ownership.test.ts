@@ -1,18 +1,14 @@
 // Fault suite: what is not ours survives our writes (another writer's annotation and finalizer),
 // Retain keeps the backend snapshot, and a pre-provisioned handle the driver does not know. Driver:
 // a private hostpathplugin behind the fault proxy; assertions read the driver, the API and the log.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createNamespace } from '../../world/fixtures.js';
-import { CONTENT_FINALIZER, SNAP, backoffGaps, recordRow, backendFor, contentName, contentPath, getOrUndefined, setupFaults, signal, sleep, vsPath, waitContent, waitGone, waitReady, type Content, type FaultEnv } from './fault-world.js';
+import { CONTENT_FINALIZER, SNAP, backoffGaps, recordRow, backendFor, contentName, contentPath, getOrUndefined, signal, sleep, vsPath, waitContent, waitGone, waitReady, type Content, type FaultEnv } from './fault-world.js';
+import { faultWorldPerFile } from './fault-world-per-file.js';
 
 let env: FaultEnv;
-beforeAll(async () => {
-  env = await setupFaults('owner');
-}, 60_000);
-afterAll(async () => {
-  await env?.close();
-});
+faultWorldPerFile('owner', (e) => (env = e));
 
 const OTHER_ANN = 'example.com/backup-tool';
 const OTHER_FIN = 'example.com/hold';

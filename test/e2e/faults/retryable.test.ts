@@ -1,18 +1,14 @@
 // Fault suite: retryable driver answers and a timeout, through the fault proxy in front of a private
 // hostpathplugin. Each case reads the driver's own snapshots, the API objects and the proxy's log.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { waitFor } from '../../support/polling.js';
 import { gaps } from '../../world/csi-fault-proxy.js';
-import { backendFor, contentName, recordRow, setupFaults, waitReady, type FaultEnv } from './fault-world.js';
+import { backendFor, contentName, recordRow, waitReady, type FaultEnv } from './fault-world.js';
+import { faultWorldPerFile } from './fault-world-per-file.js';
 
 let env: FaultEnv;
-beforeAll(async () => {
-  env = await setupFaults('retry');
-}, 60_000);
-afterAll(async () => {
-  await env?.close();
-});
+faultWorldPerFile('retry', (e) => (env = e));
 
 const snapName = (uid: string): string => `snapshot-${uid}`;
 

@@ -1,21 +1,17 @@
 // Fault suite: Secrets of a snapshot class — missing, late, forbidden — and a sentinel secret value
 // at --v=10 that must appear in no log line, event, status or metric of ours, while the proxy's log
 // proves it did reach the driver. Driver: a private hostpathplugin behind the fault proxy.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createNamespace } from '../../world/fixtures.js';
 import { freePort } from '../../world/ports.js';
 import { createSidecarIdentity } from '../../integration/rbac/sidecar-identity.js';
-import { FAULT_FLAGS, BEING_CREATED, recordRow, backendFor, contentName, contentPath, setupFaults, signal, vsPath, waitContent, waitGone, waitReady, type Content, type FaultEnv } from './fault-world.js';
+import { FAULT_FLAGS, BEING_CREATED, recordRow, backendFor, contentName, contentPath, signal, vsPath, waitContent, waitGone, waitReady, type Content, type FaultEnv } from './fault-world.js';
+import { faultWorldPerFile } from './fault-world-per-file.js';
 
 let env: FaultEnv;
-beforeAll(async () => {
-  env = await setupFaults('secret');
-}, 60_000);
-afterAll(async () => {
-  await env?.close();
-});
+faultWorldPerFile('secret', (e) => (env = e));
 
 const secretParams = (ns: string, name: string): Record<string, string> => ({
   'csi.storage.k8s.io/snapshotter-secret-name': name,
