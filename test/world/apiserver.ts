@@ -7,7 +7,7 @@ import { KubeRest } from './kube-rest.js';
 import type { Pki } from './pki.js';
 import { writeAdminKubeconfig } from './pki.js';
 import { freePort } from './ports.js';
-import { startProcess, startWithRetry, waitUntil } from './proc.js';
+import { readyOrStopped, startProcess, startWithRetry } from './proc.js';
 import type { ManagedProcess } from './proc.js';
 
 export interface Apiserver {
@@ -45,6 +45,7 @@ export function startApiserver(opts: StartApiserverOptions): Promise<Apiserver> 
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
     writeAdminKubeconfig({ file: kubeconfig, server: url, pki: opts.pki });
+    const client = await KubeRest.fromKubeconfig({ kubeconfig, userAgent: 'testworld/launcher' });
     const proc = startProcess({
       name: 'kube-apiserver',
       binary: opts.binary,
@@ -74,19 +75,12 @@ export function startApiserver(opts: StartApiserverOptions): Promise<Apiserver> 
         '--v=1',
       ],
     });
-    try {
-      const client = await KubeRest.fromKubeconfig({ kubeconfig, userAgent: 'testworld/launcher' });
-      await waitUntil(async (signal) => (await client.get('/readyz', signal)) === 'ok', {
-        what: 'kube-apiserver /readyz',
-        timeoutMs: opts.timeoutMs ?? 90_000,
-        intervalMs: 200,
-        process: proc,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-    } catch (err) {
-      await proc.stop();
-      throw err;
-    }
+    await readyOrStopped(proc, async (signal) => (await client.get('/readyz', signal)) === 'ok', {
+      what: 'kube-apiserver /readyz',
+      timeoutMs: opts.timeoutMs ?? 90_000,
+      intervalMs: 200,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     return { url, kubeconfig, auditLog, process: proc };
   });
 }

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsiAdmin } from './csi-admin.js';
-import { ownsPid, startProcess, waitUntil } from './proc.js';
+import { ownsPid, readyOrStopped, startProcess, waitUntil } from './proc.js';
 import type { ManagedProcess } from './proc.js';
 import { WorldError } from './world-error.js';
 
@@ -76,18 +76,11 @@ export async function startCsiDriver(opts: StartCsiDriverOptions): Promise<CsiDr
   });
   const admin = CsiAdmin.open({ endpoint, csiProto: opts.csiProto });
   try {
-    await waitUntil(
-      async (signal) => fs.existsSync(socket) && (await admin.getPluginInfo(signal)).name === opts.driverName,
-      {
-        what: `CSI ${kind} driver ${opts.driverName}`,
-        timeoutMs: opts.timeoutMs ?? 15_000,
-        process: proc,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      },
-    );
-  } catch (err) {
-    await proc.stop();
-    throw err;
+    await readyOrStopped(proc, async (signal) => fs.existsSync(socket) && (await admin.getPluginInfo(signal)).name === opts.driverName, {
+      what: `CSI ${kind} driver ${opts.driverName}`,
+      timeoutMs: opts.timeoutMs ?? 15_000,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   } finally {
     admin.close();
   }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { httpGet } from './http-get.js';
 import { freePorts } from './ports.js';
-import { startProcess, startWithRetry, waitUntil } from './proc.js';
+import { readyOrStopped, startProcess, startWithRetry } from './proc.js';
 import type { ManagedProcess } from './proc.js';
 
 export interface Etcd {
@@ -45,18 +45,14 @@ export function startEtcd(opts: StartEtcdOptions): Promise<Etcd> {
         '--log-level=warn',
       ],
     });
-    try {
-      await waitUntil(
-        async (signal) => {
-          const res = await httpGet(`${url}/health`, signal);
-          return res.status === 200 && res.body.includes('"true"');
-        },
-        { what: 'etcd', timeoutMs: opts.timeoutMs ?? 20_000, process: proc, ...(opts.signal ? { signal: opts.signal } : {}) },
-      );
-    } catch (err) {
-      await proc.stop();
-      throw err;
-    }
+    await readyOrStopped(
+      proc,
+      async (signal) => {
+        const res = await httpGet(`${url}/health`, signal);
+        return res.status === 200 && res.body.includes('"true"');
+      },
+      { what: 'etcd', timeoutMs: opts.timeoutMs ?? 20_000, ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
     return { url, process: proc };
   });
 }

@@ -137,6 +137,20 @@ export async function waitUntil(probe: (signal: AbortSignal) => Promise<boolean>
   });
 }
 
+/** Waits until a process just started is ready (see waitUntil); one that never gets there is stopped. */
+export async function readyOrStopped(
+  proc: ManagedProcess,
+  probe: (signal: AbortSignal) => Promise<boolean>,
+  opts: Omit<WaitUntilOptions, 'process'>,
+): Promise<void> {
+  try {
+    await waitUntil(probe, { ...opts, process: proc });
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+}
+
 /** True when `pid` is alive and was started from `binary` (guards against pid reuse). */
 export function ownsPid(pid: number, binary: string): boolean {
   try {

@@ -3,7 +3,7 @@
 // Ready when its diagnostics endpoint answers; it exits on its own if the CRDs are missing.
 import { httpGet } from './http-get.js';
 import { freePort } from './ports.js';
-import { startProcess, startWithRetry, waitUntil } from './proc.js';
+import { readyOrStopped, startProcess, startWithRetry } from './proc.js';
 import type { ManagedProcess } from './proc.js';
 
 export interface SnapshotController {
@@ -42,17 +42,11 @@ export function startSnapshotController(opts: StartSnapshotControllerOptions): P
       ],
     });
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    try {
-      await waitUntil(async (signal) => (await httpGet(metricsUrl, signal)).status === 200, {
-        what: 'snapshot-controller',
-        timeoutMs: opts.timeoutMs ?? 30_000,
-        process: proc,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-    } catch (err) {
-      await proc.stop();
-      throw err;
-    }
+    await readyOrStopped(proc, async (signal) => (await httpGet(metricsUrl, signal)).status === 200, {
+      what: 'snapshot-controller',
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     return { metricsUrl, process: proc };
   });
 }
