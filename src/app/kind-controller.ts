@@ -7,6 +7,7 @@ import type { Clock } from '../base/clock.js';
 import type { InflightLimiter } from '../base/inflight-limiter.js';
 import { formatGoDuration } from '../cli/go-duration.js';
 import type { Options } from '../cli/options.js';
+import { contentEventSource, type ContentObject } from '../controller/content-event-source.js';
 import { runController } from '../controller/controller-loop.js';
 import type { Result } from '../controller/result.js';
 import type { Snapshotter } from '../csi/snapshotter.js';
@@ -27,10 +28,8 @@ import { readinessPollSchedule } from '../queue/poll-schedule.js';
 import { startResync } from '../queue/resync.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { contentReconciler } from '../reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../reconcile/own-write-log.js';
 import { CONTENT_STATES } from '../snapshot/content-state.js';
 import { contentStateProbe } from './content-state-probe.js';
-import { classEventHandler, contentEventHandler, type ContentObject } from './content-events.js';
 
 /** After shutdown starts, in-flight reconciles get --timeout plus this before they are cancelled. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -114,7 +113,6 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
   const contentInformer = new Informer<T>({ client: contents, transport, clock, logger: log, ...selector });
   const classInformer = new Informer<ClassObject>({ client: classes, transport, clock, logger: log });
   const store = new ObjectStore<T>();
-  const ownWrites = new OwnWriteLog();
   const queue = new WorkQueue<string>({
     name: wiring.queueName,
     clock,
@@ -122,13 +120,22 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
     poll: readinessPollSchedule({ startMs: options.pollIntervalStartMs, maxMs: options.pollIntervalMaxMs }),
     metrics: deps.metrics.workQueue,
   });
+  // Informer events in, queue keys out; it alone reads back what the executor's writes record.
+  const intake = contentEventSource<T, ClassObject>({
+    adapter,
+    driverName,
+    store,
+    enqueue: (key, priority) => queue.add(key, priority),
+    listed: () => contentInformer.hasSynced(),
+    log,
+  });
   const executor = new StepExecutor({
     adapter,
     api: contents,
     snapshotter: deps.snapshotter,
     secrets: deps.secrets,
     events: deps.events,
-    ownWrites,
+    ownWrites: intake.ownWrites,
     clock,
     timeoutMs: options.timeoutMs,
     timeoutText: formatGoDuration(options.timeoutMs),
@@ -161,11 +168,8 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
 
   const reconcileWithSlots = deps.limiter === undefined ? reconcile : withSlotPasses({ reconcile, limiter: deps.limiter, kind: adapter.vocabulary.kind, store });
 
-  const enqueue = (key: string, priority: 'high' | 'low'): void => queue.add(key, priority);
-  contentInformer.onEvent(
-    contentEventHandler({ adapter, driverName, store, ownWrites, enqueue, listed: () => contentInformer.hasSynced(), log }),
-  );
-  classInformer.onEvent(classEventHandler<T, ClassObject>({ adapter, store, enqueue }));
+  contentInformer.onEvent(intake.onContent);
+  classInformer.onEvent(intake.onClass);
 
   const stopInformers = new AbortController();
   const stopTaking = new AbortController();

@@ -9,7 +9,7 @@
 import type { Clock } from '../base/clock.js';
 import { isConflict, isInvalid, isNotFound } from '../kube/kube-api-error.js';
 import type { KubeObject } from '../kube/types.js';
-import type { ContentApi, OwnWrites } from './ports.js';
+import type { ContentApi, OwnWriteRecorder } from './ports.js';
 
 const MAX_CONFLICT_RETRIES = 3;
 
@@ -23,7 +23,7 @@ export class ContentGoneError extends Error {
 
 export interface WriterDeps<T extends KubeObject> {
   readonly api: ContentApi<T>;
-  readonly ownWrites: OwnWrites;
+  readonly ownWrites: OwnWriteRecorder;
   readonly clock: Clock;
 }
 

@@ -20,7 +20,7 @@ import type { ContentKind } from '../snapshot/kind-vocabulary.js';
 import { deleteFailure, operationFailure } from '../snapshot/failure.js';
 import type { SecretRef } from '../snapshot/secret-reference.js';
 import { ContentGoneError, ContentWriter } from './content-writes.js';
-import type { ContentApi, EventSink, OwnWrites, SecretSource } from './ports.js';
+import type { ContentApi, EventSink, OwnWriteRecorder, SecretSource } from './ports.js';
 import { goQuote } from '../base/go-quote.js';
 
 export type StepOutcome<T> =
@@ -59,7 +59,7 @@ export interface StepExecutorDeps<T extends KubeObject> {
   readonly snapshotter: Snapshotter;
   readonly secrets: SecretSource;
   readonly events: EventSink;
-  readonly ownWrites: OwnWrites;
+  readonly ownWrites: OwnWriteRecorder;
   readonly clock: Clock;
   readonly timeoutMs: number;
   readonly timeoutText: string;

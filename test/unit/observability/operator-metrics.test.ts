@@ -12,7 +12,7 @@ import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-co
 import { nullLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../../src/reconcile/own-write-log.js';
+import { OwnWriteLog } from '../../../src/controller/own-write-log.js';
 import { CONTENT_STATES } from '../../../src/snapshot/content-state.js';
 import type { DecisionContext } from '../../../src/snapshot/decide.js';
 import * as K from '../../../src/snapshot/keys.js';

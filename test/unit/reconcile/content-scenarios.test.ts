@@ -4,7 +4,8 @@
 // per snapshot, single-key writes, the ambiguous-error leak guard, inline conflict retry.
 import { describe, expect, test } from '@jest/globals';
 import { StepExecutor } from '../../../src/effects/step-executor.js';
-import type { EventSink, OwnWrites, SecretSource } from '../../../src/effects/ports.js';
+import type { OwnWrites } from '../../../src/controller/own-write-log.js';
+import type { EventSink, SecretSource } from '../../../src/effects/ports.js';
 import { ObjectStore } from '../../../src/kube/object-store.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
@@ -397,7 +398,7 @@ test('a fractional clock (virtual time) still yields an integral creationTime', 
   const executor = new StepExecutor({
     adapter: volumeSnapshotContentKind, api, snapshotter,
     secrets: { getSecretData: async () => ({}) }, events: { warning: () => undefined },
-    ownWrites: { record: () => undefined, isOwn: () => false, forget: () => undefined },
+    ownWrites: { record: () => undefined },
     clock, timeoutMs: 1000, timeoutText: '1s', log: nullLogger,
   });
   const reconcile = contentReconciler({

@@ -15,7 +15,7 @@ import { volumeGroupSnapshotContentKind } from '../../../src/kinds/volume-group-
 import { volumeSnapshotContentKind } from '../../../src/kinds/volume-snapshot-content.js';
 import { nullLogger } from '../../../src/observability/logger.js';
 import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../../src/reconcile/own-write-log.js';
+import { OwnWriteLog } from '../../../src/controller/own-write-log.js';
 import type { DecisionContext } from '../../../src/snapshot/decide.js';
 import * as K from '../../../src/snapshot/keys.js';
 import { FakeContentApi } from '../../support/fake-content-api.js';

@@ -4,7 +4,7 @@
 // would deliver it. Upstream #1488: its own writes re-triggered the group sync and re-sent
 // CreateVolumeGroupSnapshot about every 800 ms; here the RPC count follows the schedule exactly.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { contentEventHandler } from '../../../src/app/content-events.js';
+import { contentEventHandler } from '../../../src/controller/content-event-source.js';
 import type { Clock } from '../../../src/base/clock.js';
 import { runController, type RunningController } from '../../../src/controller/controller-loop.js';
 import { StepExecutor } from '../../../src/effects/step-executor.js';
@@ -16,7 +16,7 @@ import { exponentialBackoff } from '../../../src/queue/backoff.js';
 import { readinessPollSchedule } from '../../../src/queue/poll-schedule.js';
 import { WorkQueue } from '../../../src/queue/work-queue.js';
 import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../../src/reconcile/own-write-log.js';
+import { OwnWriteLog } from '../../../src/controller/own-write-log.js';
 import * as K from '../../../src/snapshot/keys.js';
 import { FakeContentApi } from '../../support/fake-content-api.js';
 import { FakeSnapshotter } from '../../support/fake-snapshotter.js';

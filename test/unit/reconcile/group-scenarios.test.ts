@@ -4,8 +4,9 @@
 // VolumeSnapshotContents of a group are never CreateSnapshot'ed or DeleteSnapshot'ed one by one,
 // and the group's status is a merge patch with a resourceVersion precondition, never a PUT.
 import { describe, expect, test } from '@jest/globals';
-import { contentEventHandler, isOurs } from '../../../src/app/content-events.js';
-import type { EventSink, OwnWrites, SecretSource } from '../../../src/effects/ports.js';
+import { contentEventHandler, isOurs } from '../../../src/controller/content-event-source.js';
+import type { OwnWrites } from '../../../src/controller/own-write-log.js';
+import type { EventSink, SecretSource } from '../../../src/effects/ports.js';
 import { StepExecutor } from '../../../src/effects/step-executor.js';
 import { ObjectStore } from '../../../src/kube/object-store.js';
 import type { KubeObject, VolumeGroupSnapshotContent, VolumeSnapshotContent } from '../../../src/kube/types.js';
@@ -14,7 +15,7 @@ import { volumeGroupSnapshotContentKind as groupKind } from '../../../src/kinds/
 import { volumeSnapshotContentKind as singleKind } from '../../../src/kinds/volume-snapshot-content.js';
 import { nullLogger } from '../../../src/observability/logger.js';
 import { contentReconciler } from '../../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../../src/reconcile/own-write-log.js';
+import { OwnWriteLog } from '../../../src/controller/own-write-log.js';
 import type { DecisionContext } from '../../../src/snapshot/decide.js';
 import * as K from '../../../src/snapshot/keys.js';
 import { FakeContentApi } from '../../support/fake-content-api.js';

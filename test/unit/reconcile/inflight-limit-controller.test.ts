@@ -8,7 +8,7 @@ import { InflightLimiter } from '../../../src/base/inflight-limiter.js';
 import { runController, type RunningController } from '../../../src/controller/controller-loop.js';
 import type { Result } from '../../../src/controller/result.js';
 import type { CreateSnapshotRequest, SnapshotIdRequest, SnapshotResult } from '../../../src/csi/snapshotter.js';
-import type { OwnWrites } from '../../../src/effects/ports.js';
+import type { OwnWrites } from '../../../src/controller/own-write-log.js';
 import { StepExecutor } from '../../../src/effects/step-executor.js';
 import { ObjectStore } from '../../../src/kube/object-store.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';

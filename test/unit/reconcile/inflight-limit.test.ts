@@ -3,7 +3,8 @@
 // every way a CSI call ends gives the slot back.
 import { describe, expect, test } from '@jest/globals';
 import { InflightLimiter, type Permit, type SlotAnswer } from '../../../src/base/inflight-limiter.js';
-import type { EventSink, OwnWrites, SecretSource } from '../../../src/effects/ports.js';
+import type { OwnWrites } from '../../../src/controller/own-write-log.js';
+import type { EventSink, SecretSource } from '../../../src/effects/ports.js';
 import { StepExecutor } from '../../../src/effects/step-executor.js';
 import { ObjectStore } from '../../../src/kube/object-store.js';
 import type { VolumeSnapshotContent } from '../../../src/kube/types.js';
