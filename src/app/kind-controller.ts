@@ -54,8 +54,8 @@ export interface KindWiring<T extends ContentObject> {
   readonly labelSelector?: string;
 }
 
-/** What every kind shares. */
-export interface KindControllerDeps {
+/** What the process gives the content controllers: flags, logging, time, the driver and metrics. */
+export interface ControllerBasics {
   readonly options: Options;
   readonly log: Logger;
   readonly clock: Clock;
@@ -63,6 +63,10 @@ export interface KindControllerDeps {
   readonly listSnapshotsSupported: boolean;
   readonly snapshotter: Snapshotter;
   readonly metrics: SidecarMetrics;
+}
+
+/** What every kind shares: the basics and the Kubernetes access built once for both kinds. */
+export interface KindControllerDeps extends ControllerBasics {
   /** The snapshot API client (upstream snapClient): informers and content writes. */
   readonly transport: KubeTransport;
   readonly events: EventSink;
