@@ -27,15 +27,23 @@ function content(rv: string, over: { driver?: string; ready?: boolean; labels?: 
 function source(listed = true) {
   const store = new ObjectStore<VolumeSnapshotContent>();
   const queued: Array<[string, string]> = [];
+  const views = { count: 0 };
+  const adapter = {
+    ...volumeSnapshotContentKind,
+    toView: (obj: VolumeSnapshotContent) => {
+      views.count++;
+      return volumeSnapshotContentKind.toView(obj);
+    },
+  };
   const src = contentEventSource<VolumeSnapshotContent, KubeObject>({
-    adapter: volumeSnapshotContentKind,
+    adapter,
     driverName: DRIVER,
     store,
     enqueue: (key, priority) => queued.push([key, priority]),
     listed: () => listed,
     log: nullLogger,
   });
-  return { store, queued, src };
+  return { store, queued, src, views };
 }
 
 describe('contentEventSource', () => {
@@ -79,5 +87,13 @@ describe('contentEventSource', () => {
     src.onClass('MODIFIED', undefined, { metadata: { name: 'gold' } });
     src.onClass('ADDED', undefined, { metadata: { name: 'silver' } });
     expect(queued).toEqual([['c1', 'high'], ['c1', 'high']]);
+  });
+
+  test('one content view per content event, whatever the event leads to', () => {
+    const { views, src } = source();
+    src.onContent('ADDED', undefined, content('1'));
+    src.onContent('MODIFIED', content('1'), content('2', { labels: { team: 'a' } }));
+    src.onContent('MODIFIED', content('2'), content('2'));
+    expect(views.count).toBe(3);
   });
 });
