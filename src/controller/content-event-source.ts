@@ -25,7 +25,7 @@ import type { KindAdapter } from '../kinds/kind-adapter.js';
 import type { Logger } from '../observability/logger.js';
 import type { Priority } from '../queue/work-queue.js';
 import { classifyChange, type ObjectLike } from '../snapshot/change-filter.js';
-import type { ContentView } from '../snapshot/content-view.js';
+import { isOurContent } from '../snapshot/content-view.js';
 import { OwnWriteLog, type OwnWrites } from './own-write-log.js';
 
 export type ContentObject = KubeObject & ObjectLike;
@@ -63,13 +63,9 @@ export interface ContentEventDeps<T extends ContentObject> extends ContentEventS
   readonly ownWrites: OwnWrites;
 }
 
-/** Upstream isDriverMatch minus the class check (decide() reports a class of another driver). */
+/** snapshot/content-view.ts isOurContent, from the API object. */
 export function isOurs<T extends ContentObject>(obj: T, kind: { readonly adapter: KindAdapter<T>; readonly driverName: string }): boolean {
-  return isOurView(kind.adapter.toView(obj), kind.driverName);
-}
-
-function isOurView(view: ContentView, driverName: string): boolean {
-  return view.driver === driverName && view.source.type !== 'none';
+  return isOurContent(kind.adapter.toView(obj), kind.driverName);
 }
 
 /** The content informer's events, routed (contentEventSource wires it with its own log). */
@@ -84,7 +80,7 @@ export function contentEventHandler<T extends ContentObject>(deps: ContentEventD
       return;
     }
     // Others' contents are never stored, so memory follows our share of the cluster.
-    if (!isOurView(adapter.toView(obj), driverName)) return;
+    if (!isOurContent(adapter.toView(obj), driverName)) return;
     let accepted: boolean;
     try {
       accepted = store.observe(obj);
