@@ -4,7 +4,9 @@
 // - metadata patches touch only the key they own (one annotation by merge patch, one finalizer by
 //   a test+remove JSON patch at its index), so a concurrent write by the snapshot-controller
 //   survives; nothing rebuilds a whole annotation map or finalizer list from a cache;
-// - no write when nothing changes.
+// - no write when nothing changes;
+// - every response's resourceVersion is recorded (OwnWriteRecorder), so the watch event of our own
+//   write is not a sync (the whole rule: controller/content-event-source.ts).
 
 import type { Clock } from '../base/clock.js';
 import { isConflict, isInvalid, isNotFound } from '../kube/kube-api-error.js';

@@ -1,7 +1,8 @@
 // Runs one key through decide → execute until a step is terminal, so a content goes from "new"
 // to "ready" (annotate, create, un-annotate) or from "deleting" to "gone" (delete on the driver,
 // clear status, drop the finalizer) in one pass, without waiting for watch events of its own
-// writes. The only back edge: each write's response is fed into the forward-only store.
+// writes. The only back edge: each write's response is fed into the forward-only store (how the
+// watch events of those writes are then dropped: controller/content-event-source.ts).
 
 import { Result } from '../controller/result.js';
 import { ContentGoneError } from '../effects/content-writes.js';
