@@ -5,7 +5,7 @@
 // values upstream runs with come back as warnings (./validate-options.ts). Pure: no I/O, the
 // caller prints.
 
-import type { BoundFlag, FlagDraft } from './flag-table.js';
+import type { BoundFlag, FlagDraft } from './flag-row.js';
 import { resolveFeatureGates } from './feature-gates.js';
 import { FLAG_TABLE } from './flag-table.js';
 import { parseGoFlags } from './go-flag-parser.js';
