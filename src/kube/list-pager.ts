@@ -16,7 +16,7 @@ export interface ListedState<T> {
 }
 
 export async function listAllPages<T extends KubeObject>(
-  client: ResourceClient<T>,
+  client: Pick<ResourceClient<T>, 'list'>,
   options: { readonly labelSelector: string | undefined; readonly pageSize: number; readonly signal: AbortSignal },
 ): Promise<ListedState<T>> {
   const objects = new Map<string, T>();
