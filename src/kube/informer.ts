@@ -13,8 +13,9 @@
 //   loop ends only when `run`'s signal aborts. A healthy idle watch is never restarted early;
 // - 410 Gone (HTTP or ERROR event) relists; objects missing from the relist are delivered as
 //   DELETED with the last known object;
-// - handlers get (type, old, new) where old is our cached copy; cached objects are frozen
-//   (the cache and the fan-out to handlers are informer-cache.ts).
+// - handlers get (type, old, new) where old is our cached copy; cached objects are frozen.
+// This module is the list/watch session; the cache and the fan-out to handlers are
+// informer-cache.ts, the paginated LIST list-pager.ts, the failure log list-watch-failures.ts.
 
 import type { Clock } from '../base/clock.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
