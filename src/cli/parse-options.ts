@@ -5,6 +5,7 @@
 // values upstream runs with come back as warnings (./validate-options.ts). Pure: no I/O, the
 // caller prints.
 
+import { CodedError } from '../base/coded-error.js';
 import type { BoundFlag, FlagDraft } from './flag-table.js';
 import { resolveFeatureGates } from './feature-gates.js';
 import { FLAG_TABLE } from './flag-table.js';
@@ -60,9 +61,11 @@ const OPTION_KEYS = {
 } as const satisfies Record<keyof Options, true>;
 
 /** A table row that forgot to fill its Options field: a programming error, not bad input. */
-export class IncompleteOptionsError extends Error {
+export class IncompleteOptionsError extends CodedError<'incomplete-options'> {
   override readonly name = 'IncompleteOptionsError';
-  readonly code = 'incomplete-options';
+  constructor(message: string) {
+    super('incomplete-options', message);
+  }
 }
 
 function complete(options: Partial<Options>): Options {

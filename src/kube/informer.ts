@@ -16,6 +16,7 @@
 // - handlers get (type, old, new) where old is our cached copy; cached objects are frozen.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
 import { KubeApiError, KubeRequestError, isForbidden, isGone, isNotFound, type KubeStatus } from './kube-api-error.js';
 import type { KubeTransport } from './kube-transport.js';
@@ -36,11 +37,11 @@ function refusesStreamingList(err: unknown): boolean {
   return err instanceof KubeApiError && (err.code === 400 || err.code === 422 || err.code === 501);
 }
 
-class StreamingListIgnored extends Error {
+class StreamingListIgnored extends CodedError<'StreamingListIgnored'> {
   override readonly name = 'StreamingListIgnored';
 
   constructor() {
-    super('the API server ignored sendInitialEvents (a bookmark came before the initial-events-end one)');
+    super('StreamingListIgnored', 'the API server ignored sendInitialEvents (a bookmark came before the initial-events-end one)');
   }
 }
 

@@ -5,6 +5,7 @@
 // not an error of either kind: the signal's reason is rethrown as is.
 
 import { STATUS_CODES } from 'node:http';
+import { CodedError } from '../base/coded-error.js';
 
 /** The subset of metav1.Status we read. */
 export interface KubeStatus {
@@ -80,9 +81,8 @@ export function parseRetryAfterMs(header: string | undefined, nowMs: number): nu
 export type KubeRequestErrorCode = 'Timeout' | 'ConnectionFailed' | 'InvalidResponse';
 
 /** No usable HTTP response: per-request timeout, transport failure, or a body of the wrong shape. */
-export class KubeRequestError extends Error {
+export class KubeRequestError extends CodedError<KubeRequestErrorCode> {
   override readonly name = 'KubeRequestError';
-  readonly code: KubeRequestErrorCode;
   readonly method: string;
   readonly path: string;
 
@@ -93,8 +93,7 @@ export class KubeRequestError extends Error {
         : init.code === 'InvalidResponse'
           ? 'the API server returned an unexpected body'
           : 'connection to the API server failed';
-    super(`${init.method} ${init.path}: ${what}`, { cause: init.cause });
-    this.code = init.code;
+    super(init.code, `${init.method} ${init.path}: ${what}`, { cause: init.cause });
     this.method = init.method;
     this.path = init.path;
   }

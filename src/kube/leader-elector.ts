@@ -12,6 +12,7 @@
 // The elector never exits the process; callers decide (upstream: exit 1 on loss).
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
 import { isNotFound } from './kube-api-error.js';
 import { formatMicroTime, type Lease, type LeaseApi } from './lease-api.js';
@@ -24,12 +25,10 @@ export type RenewOutcome = 'lost' | 'stopped';
 
 export type LeaderElectionErrorCode = 'LeaseNotInitialized' | 'RenewDeadlineExceeded' | 'ReleaseTimedOut';
 
-export class LeaderElectionError extends Error {
+export class LeaderElectionError extends CodedError<LeaderElectionErrorCode> {
   override readonly name = 'LeaderElectionError';
-  readonly code: LeaderElectionErrorCode;
   constructor(code: LeaderElectionErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 
