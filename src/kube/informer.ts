@@ -34,7 +34,7 @@ const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 /** A server without WatchList answers a sendInitialEvents watch with 400/422 (403 is RBAC: retried). */
 function refusesStreamingList(err: unknown): boolean {
-  return err instanceof KubeApiError && (err.code === 400 || err.code === 422 || err.code === 501);
+  return err instanceof KubeApiError && (err.httpStatus === 400 || err.httpStatus === 422 || err.httpStatus === 501);
 }
 
 class StreamingListIgnored extends CodedError<'StreamingListIgnored'> {
@@ -381,7 +381,7 @@ export class Informer<T extends KubeObject> {
 
   /** Logs a list/watch failure: the first of each kind at warning level with a remedy, repeats at V(2). */
   #report(err: unknown): void {
-    const key = err instanceof KubeApiError ? `http-${err.code}` : err instanceof Error ? err.name : 'unknown';
+    const key = err instanceof KubeApiError ? `http-${err.httpStatus}` : err instanceof Error ? err.name : 'unknown';
     const first = !this.#reported.has(key);
     this.#reported.add(key);
     if (err instanceof WatchStalledError) {
