@@ -5,7 +5,6 @@
 // values upstream runs with come back as warnings (./validate-options.ts). Pure: no I/O, the
 // caller prints.
 
-import { CodedError } from '../base/coded-error.js';
 import type { BoundFlag, FlagDraft } from './flag-table.js';
 import { resolveFeatureGates } from './feature-gates.js';
 import { FLAG_TABLE } from './flag-table.js';
@@ -13,6 +12,7 @@ import { parseGoFlags } from './go-flag-parser.js';
 import type { LoggingFormat, Options } from './options.js';
 import { renderUsage } from './usage.js';
 import { validateOptions } from './validate-options.js';
+import { CodedError } from '../base/coded-error.js';
 
 export interface ProgramInfo {
   readonly name: string;
