@@ -381,7 +381,7 @@ export class Informer<T extends KubeObject> {
 
   /** Logs a list/watch failure: the first of each kind at warning level with a remedy, repeats at V(2). */
   #report(err: unknown): void {
-    const key = err instanceof KubeApiError ? `http-${err.httpStatus}` : err instanceof Error ? err.name : 'unknown';
+    const key = err instanceof KubeApiError ? `http-${err.code}` : err instanceof Error ? err.name : 'unknown';
     const first = !this.#reported.has(key);
     this.#reported.add(key);
     if (err instanceof WatchStalledError) {
