@@ -7,17 +7,17 @@
 // - no write when nothing changes.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { isConflict, isInvalid, isNotFound } from '../kube/kube-api-error.js';
 import type { KubeObject } from '../kube/types.js';
 import type { ContentApi, OwnWrites } from './ports.js';
 
 const MAX_CONFLICT_RETRIES = 3;
 
-export class ContentGoneError extends Error {
-  readonly code = 'CONTENT_GONE';
+export class ContentGoneError extends CodedError<'CONTENT_GONE'> {
+  override readonly name = 'ContentGoneError';
   constructor(name: string, options?: { readonly cause?: unknown }) {
-    super(`content ${name} no longer exists`, options);
-    this.name = 'ContentGoneError';
+    super('CONTENT_GONE', `content ${name} no longer exists`, options);
   }
 }
 

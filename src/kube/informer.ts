@@ -18,6 +18,7 @@
 // informer-cache.ts, the paginated LIST list-pager.ts, the failure log list-watch-failures.ts.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
 import { InformerCache, type InformerHandler } from './informer-cache.js';
 import { KubeApiError, KubeRequestError, isGone, type KubeStatus } from './kube-api-error.js';
@@ -38,14 +39,14 @@ const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 /** A server without WatchList answers a sendInitialEvents watch with 400/422 (403 is RBAC: retried). */
 function refusesStreamingList(err: unknown): boolean {
-  return err instanceof KubeApiError && (err.code === 400 || err.code === 422 || err.code === 501);
+  return err instanceof KubeApiError && (err.httpStatus === 400 || err.httpStatus === 422 || err.httpStatus === 501);
 }
 
-class StreamingListIgnored extends Error {
+class StreamingListIgnored extends CodedError<'StreamingListIgnored'> {
   override readonly name = 'StreamingListIgnored';
 
   constructor() {
-    super('the API server ignored sendInitialEvents (a bookmark came before the initial-events-end one)');
+    super('StreamingListIgnored', 'the API server ignored sendInitialEvents (a bookmark came before the initial-events-end one)');
   }
 }
 

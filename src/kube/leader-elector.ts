@@ -14,6 +14,7 @@
 // what it believes about the holder and since when is lease-observation.ts.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
 import { isNotFound } from './kube-api-error.js';
 import { formatMicroTime, type Lease, type LeaseApi } from './lease-api.js';
@@ -27,12 +28,10 @@ export type RenewOutcome = 'lost' | 'stopped';
 
 export type LeaderElectionErrorCode = 'LeaseNotInitialized' | 'RenewDeadlineExceeded' | 'ReleaseTimedOut';
 
-export class LeaderElectionError extends Error {
+export class LeaderElectionError extends CodedError<LeaderElectionErrorCode> {
   override readonly name = 'LeaderElectionError';
-  readonly code: LeaderElectionErrorCode;
   constructor(code: LeaderElectionErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 
