@@ -25,7 +25,7 @@ export class ListWatchFailureLog {
   }
 
   report(err: unknown): void {
-    const key = err instanceof KubeApiError ? `http-${err.code}` : err instanceof Error ? err.name : 'unknown';
+    const key = err instanceof KubeApiError ? err.code : err instanceof Error ? err.name : 'unknown';
     const first = !this.#reported.has(key);
     this.#reported.add(key);
     if (err instanceof WatchStalledError) {
