@@ -207,7 +207,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
       return err.exitCode;
     }
     if (err instanceof KubeConfigError) {
-      log.error(`${err.message}. Remedy: ${err.remedy}`);
+      log.error(err.message); // the message ends with the remedy
       return 1;
     }
     if (err instanceof HttpEndpointError) {

@@ -4,6 +4,7 @@
 // resource.Quantity). Each `set` throws FlagValueError carrying the text Go would print after
 // "invalid value ... :".
 
+import { CodedError } from '../base/coded-error.js';
 import { formatGoDuration, parseGoDuration } from './go-duration.js';
 import { formatGoFloat, parseGoBool, parseGoFloat64, parseGoInt64, parseGoUint, StrconvError } from './go-strconv.js';
 
@@ -14,11 +15,10 @@ export interface FlagValue {
   set(text: string): void;
 }
 
-export class FlagValueError extends Error {
+export class FlagValueError extends CodedError<'invalid-flag-value'> {
   override readonly name = 'FlagValueError';
-  readonly code = 'invalid-flag-value';
   constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, options);
+    super('invalid-flag-value', message, options);
   }
 }
 

@@ -9,17 +9,17 @@
 //   write is not a sync (the whole rule: controller/content-event-source.ts).
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { isConflict, isInvalid, isNotFound } from '../kube/kube-api-error.js';
 import type { KubeObject } from '../kube/types.js';
 import type { ContentApi, OwnWriteRecorder } from './ports.js';
 
 const MAX_CONFLICT_RETRIES = 3;
 
-export class ContentGoneError extends Error {
-  readonly code = 'CONTENT_GONE';
+export class ContentGoneError extends CodedError<'CONTENT_GONE'> {
+  override readonly name = 'ContentGoneError';
   constructor(name: string, options?: { readonly cause?: unknown }) {
-    super(`content ${name} no longer exists`, options);
-    this.name = 'ContentGoneError';
+    super('CONTENT_GONE', `content ${name} no longer exists`, options);
   }
 }
 

@@ -8,6 +8,7 @@
 // count grows, as upstream's) and only status.error is written, never readyToUse.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError, type CodedErrorOptions } from '../base/coded-error.js';
 import type { CallKind, CallSlots, Permit } from '../base/inflight-limiter.js';
 import { CsiRpcError } from '../csi/grpc-errors.js';
 import type { Secrets, Snapshotter } from '../csi/snapshotter.js';
@@ -45,11 +46,10 @@ export class StepPass {
   readonly credentials = new Map<string, Secrets>();
 }
 
-export class StepFailedError extends Error {
-  readonly code = 'STEP_FAILED';
-  constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, options);
-    this.name = 'StepFailedError';
+export class StepFailedError extends CodedError<'STEP_FAILED'> {
+  override readonly name = 'StepFailedError';
+  constructor(message: string, options?: CodedErrorOptions) {
+    super('STEP_FAILED', message, options);
   }
 }
 

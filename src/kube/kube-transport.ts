@@ -116,7 +116,7 @@ export class KubeTransport {
       try {
         return await this.#sendOnce(req, stream);
       } catch (err) {
-        if (!(err instanceof KubeApiError) || err.code !== 429 || attempt >= this.#max429) throw err;
+        if (!(err instanceof KubeApiError) || err.httpStatus !== 429 || attempt >= this.#max429) throw err;
         const waitMs = Math.min(err.retryAfterMs ?? 1000, this.#maxRetryAfterMs);
         this.#log.v(2).info('API server asked to retry later (429)', { path: req.path, waitMs });
         await this.#clock.sleep(waitMs, req.signal);

@@ -5,6 +5,7 @@
 
 import http from 'node:http';
 import type { Registry } from 'prom-client';
+import { CodedError, type CodedErrorOptions } from '../base/coded-error.js';
 
 export interface DiagnosticsOptions {
   /** host:port as Go's net.Listen takes it (":8080", "127.0.0.1:8080", "[::1]:8080"). */
@@ -17,11 +18,10 @@ export interface DiagnosticsOptions {
   readonly readiness: () => string | undefined;
 }
 
-export class HttpEndpointError extends Error {
-  readonly code = 'HTTP_ENDPOINT';
-  constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, options);
-    this.name = 'HttpEndpointError';
+export class HttpEndpointError extends CodedError<'HTTP_ENDPOINT'> {
+  override readonly name = 'HttpEndpointError';
+  constructor(message: string, options?: CodedErrorOptions) {
+    super('HTTP_ENDPOINT', message, options);
   }
 }
 
