@@ -1,9 +1,10 @@
-// Event intake of one content kind, the one way into its work queue apart from resync: informer
-// events in, queue keys out. It decides whether a content is ours (driver and source), keeps the
-// forward-only store up to date, drops the watch events of our own writes, and picks the priority
-// (live changes before the initial list, upstream #1148). The same source serves single and group
-// contents, so the own-write rule holds for both (upstream #1488: the group queue had no filter at
-// all and its own writes re-ran CreateVolumeGroupSnapshot about every 800 ms). app/ only wires it.
+// Event intake of one content kind, the one path from its informers to its work queue (resync and
+// the backend limiter's wake-ups add keys too): informer events in, queue keys out. It decides
+// whether a content is ours (driver and source), keeps the forward-only store up to date, drops
+// the watch events of our own writes, and picks the priority (live changes before the initial
+// list, upstream #1148). The same source serves single and group contents, so the own-write rule
+// holds for both (upstream #1488: the group queue had no filter at all and its own writes re-ran
+// CreateVolumeGroupSnapshot about every 800 ms). app/ only wires it.
 //
 // How our own writes are kept from re-triggering syncs:
 // 1. The reconciler runs a key's steps in one pass and feeds each step's write response into the
