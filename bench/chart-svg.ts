@@ -48,6 +48,11 @@ export function logDecades(min: number, max: number): readonly number[] {
   return Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
 }
 
+/** Point labels: two decimals below 1 (sub-second times), one above. */
+export function fmtValue(v: number): string {
+  return Math.abs(v) < 1 ? v.toFixed(2) : v.toFixed(1);
+}
+
 function fmtN(n: number): string {
   return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : `${+n.toFixed(1)}`;
 }
@@ -89,7 +94,10 @@ export function renderChart(opts: ChartOptions): string {
     }
     for (const p of pts) {
       out.push(`<circle cx="${x(p.n).toFixed(1)}" cy="${y(p.seconds).toFixed(1)}" r="4" fill="${esc(s.color)}"><title>${esc(s.label)} N=${p.n}: ${p.seconds.toFixed(2)} ${esc(unit)}</title></circle>`);
-      out.push(`<text x="${(x(p.n) + 6).toFixed(1)}" y="${(y(p.seconds) - 6).toFixed(1)}" fill="${esc(s.color)}">${p.seconds.toFixed(1)} ${esc(unit)}</text>`);
+      // Near the right edge the label goes to the point's left, so it is not clipped.
+      const right = x(p.n) > M.left + pw * 0.85;
+      const lx = right ? x(p.n) - 6 : x(p.n) + 6;
+      out.push(`<text x="${lx.toFixed(1)}" y="${(y(p.seconds) - 6).toFixed(1)}"${right ? ' text-anchor="end"' : ''} fill="${esc(s.color)}">${fmtValue(p.seconds)} ${esc(unit)}</text>`);
     }
     const ly = M.top + 8 + i * 18;
     out.push(`<rect x="${M.left + 12}" y="${ly - 9}" width="12" height="12" fill="${esc(s.color)}"/>`);
