@@ -102,6 +102,13 @@ export interface SyncResult {
   readonly exact: boolean;
 }
 
+/** spawn → the first sync-marker line of `lines` (its klog time), or undefined when there is none yet. */
+export function syncFromLines(side: Side, flags: readonly string[], spawnedAtMs: number, lines: readonly string[]): SyncResult | undefined {
+  const { pattern, exact } = syncMarker(side, flags);
+  const at = lines.filter((l) => pattern.test(l)).map((l) => klogTimeMs(l)).find((t) => t !== undefined);
+  return at === undefined ? undefined : { syncSeconds: (at - spawnedAtMs) / 1000, exact };
+}
+
 /**
  * Waits for the sync marker (failing fast if the sidecar exits), then `settleMs` more so an
  * inexact marker is followed by the actual sync of a small cluster.

@@ -27,7 +27,7 @@ function spec(name: WorkloadName, n: number): WorkloadSpec {
         flags: [...DEFAULT_FLAGS],
         description:
           `${n} pending dynamic content(s) already in the cluster (as after a rollout), default flags: process spawn → the driver's first CreateSnapshot, ` +
-          'sidecar CPU over that span',
+          "sidecar CPU over that span (start→synced: exact for ours, a lower bound for upstream, whose marker precedes its sync below --v=4)",
       };
     case 'W1':
       return { name, n, flags: [...DEFAULT_FLAGS], description: `${n} dynamic contents created at once, default flags: first create → all readyToUse` };

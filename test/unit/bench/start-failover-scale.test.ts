@@ -11,7 +11,7 @@ import { cpuAt } from '../../../bench/proc-stats.js';
 import { renderReport } from '../../../bench/report-md.js';
 import type { BenchResult, RunMeasurement, WorkloadName, WorkloadSpec } from '../../../bench/results-schema.js';
 import { renderScaleChart, scaleRuns, scaleSeries } from '../../../bench/scale-chart.js';
-import { spawnCommand } from '../../../bench/sidecar-under-test.js';
+import { spawnCommand, syncFromLines } from '../../../bench/sidecar-under-test.js';
 import { checkTargets, summarizeWorkload } from '../../../bench/summarize.js';
 import { ALL_WORKLOADS, workloadPlan } from '../../../bench/workload-specs.js';
 
@@ -58,6 +58,15 @@ test('Lease requests are counted apart (W5 renewals are not per-snapshot work)',
   const api = { total: 9, list_watch: 1, per_object: 8, by_verb: { 'get leases': 3, 'update leases': 3, 'patch volumesnapshotcontents': 2, 'watch volumesnapshotcontents': 1 } };
   expect(leaseRequests(api)).toBe(6);
   expect(leaseRequests({ total: 0, list_watch: 0, per_object: 0, by_verb: {} })).toBe(0);
+});
+
+test('W0 reads spawn → caches synced from the sidecar log: the first marker line with a klog time', () => {
+  const spawned = new Date(2026, 11, 6, 16, 1, 17, 0).getTime();
+  const ours = ['I1206 16:01:17.500000 1 run.js:1] "CSI driver ready"', 'I1206 16:01:18.250000 1 informer.js:1] "Caches synced" controller="VolumeSnapshotContent"'];
+  expect(syncFromLines('ours', [], spawned, ours)).toEqual({ syncSeconds: 1.25, exact: true });
+  expect(syncFromLines('ours', [], spawned, ours.slice(0, 1))).toBeUndefined();
+  const upstream = ['I1206 16:01:17.100000 1 main.go:1] Starting CSI snapshotter'];
+  expect(syncFromLines('upstream', [], spawned, upstream)).toEqual({ syncSeconds: 0.1, exact: false });
 });
 
 test('a replica with a hostname runs under unshare --uts, the real command passed as "$@"', () => {
