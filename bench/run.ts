@@ -78,7 +78,7 @@ function problemsOf(workloads: readonly WorkloadResult[]): readonly string[] {
 
 export async function runBench(opts: BenchOptions & { readonly command: string; readonly signal: AbortSignal; readonly log: (msg: string) => void }): Promise<BenchOutput> {
   const manifest = readManifest();
-  if (!fs.existsSync(path.join(REPO, 'dist/cli/main.js'))) throw new BenchError('bad-arguments', 'our sidecar is not built: run `npm run build` (or `make bench`)');
+  if (!fs.existsSync(path.join(REPO, 'dist/bundle/csi-snapshotter.mjs'))) throw new BenchError('bad-arguments', 'our sidecar is not built: run `npm run build` (or `make bench`)');
   const started = new Date();
   const t0 = performance.now();
   const outDir = opts.outDir ?? (opts.quick ? fs.mkdtempSync(path.join(os.tmpdir(), 'csi-bench-quick-')) : path.join(REPO, 'bench/results'));
