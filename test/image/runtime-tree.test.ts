@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { entrypointOf, finalStage, instructionsOf, readDockerfile, workdirOf } from './dockerfile-model.js';
 import { assembleRuntimeTree } from './runtime-tree.js';
@@ -41,8 +41,13 @@ function runImage(args: readonly string[], timeoutMs: number): Promise<Ran> {
   const workdir = workdirOf(runtime);
   const [, ...rest] = entrypointOf(runtime);
   const argv = rest.map((a) => (a.startsWith(`${workdir}/`) ? path.join(tree.root, a.slice(workdir.length + 1)) : a));
+  return runNode([...argv, ...args], timeoutMs);
+}
+
+/** The image's node with `argv`, as the image user, in the tree. */
+function runNode(argv: readonly string[], timeoutMs: number): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(node24, [...argv, ...args], {
+    const child = spawn(node24, argv, {
       cwd: tree.root,
       // Nothing from the developer's environment: no NODE_OPTIONS, no npm PATH.
       env: { HOME: '/nonexistent', NODE_ENV: 'production' },
@@ -159,6 +164,17 @@ describe('runtime tree of the image, rebuilt from the Dockerfile', () => {
     }
     expect(bytes).toBeLessThan(10 * 1000 * 1000);
   });
+
+  test('every chunk the bundle loads on demand (exec and OIDC credential plugins) imports from the tree alone', async () => {
+    const bundleDir = path.join(tree.root, 'dist/bundle');
+    const chunks = fs.readdirSync(bundleDir).filter((f) => f.endsWith('.mjs') && f !== 'csi-snapshotter.mjs');
+    expect(chunks.some((f) => f.startsWith('oidc_auth-'))).toBe(true);
+    for (const chunk of chunks) {
+      const url = pathToFileURL(path.join(bundleDir, chunk)).href;
+      const r = await runNode(['--input-type=module', '-e', `await import(${JSON.stringify(url)}); console.log('loaded')`], 30_000);
+      expect({ chunk, code: r.code, out: r.stdout.trim(), err: r.stderr }).toEqual({ chunk, code: 0, out: 'loaded', err: '' });
+    }
+  }, 60_000);
 
   test('--help prints the flag usage and exits 0', async () => {
     const r = await runImage(['--help'], 30_000);
