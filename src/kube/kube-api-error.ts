@@ -4,8 +4,8 @@
 // connection, TLS failure) becomes a KubeRequestError. Cancellation by the caller's own signal is
 // not an error of either kind: the signal's reason is rethrown as is.
 
-import { STATUS_CODES } from 'node:http';
 import { CodedError } from '../base/coded-error.js';
+import { http } from '../base/node-http.js';
 
 /** The subset of metav1.Status we read. */
 export interface KubeStatus {
@@ -47,7 +47,7 @@ export class KubeApiError extends CodedError<KubeApiErrorCode> {
 
   constructor(init: KubeApiErrorInit) {
     const reason = init.status?.reason ?? '';
-    const statusMessage = (init.status?.message ?? STATUS_CODES[init.code] ?? '').slice(0, MAX_MESSAGE_CHARS);
+    const statusMessage = (init.status?.message ?? http.STATUS_CODES[init.code] ?? '').slice(0, MAX_MESSAGE_CHARS);
     super(`http-${init.code}`, `${init.method} ${init.path}: ${init.code}${reason ? ` ${reason}` : ''}: ${statusMessage}`);
     this.httpStatus = init.code;
     this.reason = reason;
