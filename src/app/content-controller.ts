@@ -43,6 +43,8 @@ export interface ContentControllerDeps extends ControllerBasics {
 export interface RunningContentController {
   /** True once every running controller's informers listed everything (and the group check answered). */
   synced(): boolean;
+  /** Resolves when the VolumeSnapshotContent caches synced (the group kind is not waited for). */
+  readonly whenSynced: Promise<void>;
   /** The group snapshot decision ('pending' until the group API answered). */
   groupSnapshots(): GroupSnapshotSupport;
   /** Stops taking keys, waits for in-flight work (bounded), stops informers and flushes events. */
@@ -142,6 +144,7 @@ export function startContentController(deps: ContentControllerDeps): RunningCont
   return {
     synced: () => single.synced() && support !== 'pending' && (group === undefined || group.synced()),
     groupSnapshots: () => support,
+    whenSynced: single.whenSynced,
     done: Promise.all([single.done, groupDone]).then(() => undefined),
     async stop() {
       stopping.abort(new Error('shutting down'));

@@ -78,6 +78,8 @@ export interface KindControllerDeps extends ControllerBasics {
 export interface RunningKindController {
   /** True once both informers listed everything. */
   synced(): boolean;
+  /** Resolves when synced() becomes true (never, if the controller stops first). */
+  readonly whenSynced: Promise<void>;
   /** Stops taking keys, waits for in-flight work (bounded), stops the informers. */
   stop(): Promise<void>;
   /** Settles when the workers have stopped; rejects if the controller failed. */
@@ -192,9 +194,11 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
   };
 
   let synced = false;
+  const whenSynced = Promise.withResolvers<void>();
   const done = (async () => {
     await Promise.all([contentInformer.waitForSync(stopTaking.signal), classInformer.waitForSync(stopTaking.signal)]);
     synced = true;
+    whenSynced.resolve();
     log.info('Caches synced; starting workers', { queue: wiring.queueName, workers: options.workerThreads, contents: store.size });
     scheduleResync();
     const controller = runController({
@@ -213,6 +217,7 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
 
   return {
     synced: () => synced,
+    whenSynced: whenSynced.promise,
     done,
     async stop() {
       stopTaking.abort(new Error('shutting down'));
