@@ -5,8 +5,11 @@
 //    renewTime is never compared with our clock (clock skew between nodes).
 //  - Writes are PUTs carrying the resourceVersion last read or written; a 409 means another
 //    replica won the race. A missing Lease is created (409 AlreadyExists: lost the race too).
-//  - A candidate retries every retryPeriod × [1, 2.2) (JitterFactor 1.2); the leader renews every
-//    retryPeriod, each renewal retrying for at most renewDeadline; then leadership is lost.
+//  - A candidate retries every retryPeriod × [1, 2.2) (JitterFactor 1.2), or when the holder's
+//    lease as we observed it runs out, if that comes first: client-go sleeps past the expiry by
+//    up to a whole jittered period, which a failover waits out (the validity rule is unchanged;
+//    only the wake-up moves). The leader renews every retryPeriod, each renewal retrying for at
+//    most renewDeadline; then leadership is lost.
 //  - Release writes holderIdentity '' and leaseDurationSeconds 1 (client-go ReleaseOnCancel), so
 //    a standby takes over on its next attempt instead of waiting out the lease.
 // The elector never exits the process; callers decide (upstream: exit 1 on loss). This module is the
@@ -20,6 +23,9 @@ import { isNotFound } from './kube-api-error.js';
 import { formatMicroTime, type Lease, type LeaseApi } from './lease-api.js';
 import { LeaseObservation } from './lease-observation.js';
 import { claimRecord, leaseWithRecord, recordOf, releaseOf, renewalOf, takeoverOf, type LeaderRecord } from './leader-record.js';
+
+/** After the observed expiry, so the attempt never finds the lease still valid by a rounding. */
+const EXPIRY_SLACK_MS = 5;
 
 /** client-go leaderelection.JitterFactor. */
 export const LEADER_ELECTION_JITTER_FACTOR = 1.2;
@@ -124,7 +130,9 @@ export class LeaderElector {
         return true;
       }
       this.#log.v(4).info('Failed to acquire lease');
-      const waitMs = this.#retryMs * (1 + this.#random() * LEADER_ELECTION_JITTER_FACTOR);
+      const jitteredMs = this.#retryMs * (1 + this.#random() * LEADER_ELECTION_JITTER_FACTOR);
+      const untilExpiryMs = this.#observed.holder === '' ? Number.POSITIVE_INFINITY : this.#observed.remainingMs();
+      const waitMs = untilExpiryMs > 0 && untilExpiryMs + EXPIRY_SLACK_MS < jitteredMs ? untilExpiryMs + EXPIRY_SLACK_MS : jitteredMs;
       try {
         await this.#clock.sleep(waitMs, signal);
       } catch {

@@ -47,6 +47,11 @@ export class LeaseObservation {
     return this.#at + this.#record.leaseDurationSeconds * 1000 > this.#clock.monotonic();
   }
 
+  /** Milliseconds until the observed record stops being valid (<= 0: not valid now). */
+  remainingMs(): number {
+    return this.#at + this.#record.leaseDurationSeconds * 1000 - this.#clock.monotonic();
+  }
+
   /** Milliseconds since the record was last set (Infinity before the first). */
   ageMs(): number {
     return this.#clock.monotonic() - this.#at;
