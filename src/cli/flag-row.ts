@@ -82,15 +82,10 @@ export function scalar<T>(
 ): FlagRow {
   const defaultText = codec.format(meta.default);
   return {
-    name: meta.name,
-    kind,
-    origin: meta.origin,
-    support: meta.support ?? 'supported',
-    usage: meta.usage,
+    ...rowIdentity(kind, meta),
     typeName: codec.typeName,
     defaultText,
     defaultIsZero: defaultText === codec.zeroText,
-    option: meta.option,
     bind() {
       const value = new ScalarFlagValue(codec, meta.default);
       return { value, apply: (draft) => apply(draft, value.value) };
@@ -103,18 +98,12 @@ export function custom(
   meta: RowMeta & { readonly option?: keyof Options },
   bind: () => BoundFlag,
 ): FlagRow {
-  return {
-    name: meta.name,
-    kind,
-    origin: meta.origin,
-    support: meta.support ?? 'supported',
-    usage: meta.usage,
-    typeName: 'value',
-    defaultText: '',
-    defaultIsZero: true,
-    option: meta.option,
-    bind,
-  };
+  return { ...rowIdentity(kind, meta), typeName: 'value', defaultText: '', defaultIsZero: true, bind };
+}
+
+/** What every row takes from its meta, whatever its value type. */
+function rowIdentity(kind: FlagKind, meta: RowMeta & { readonly option?: keyof Options }): Pick<FlagRow, 'name' | 'kind' | 'origin' | 'support' | 'usage' | 'option'> {
+  return { name: meta.name, kind, origin: meta.origin, support: meta.support ?? 'supported', usage: meta.usage, option: meta.option };
 }
 
 // Helpers that write one Options field; `option` is repeated in the row so the reference can show it.
