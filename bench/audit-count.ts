@@ -50,3 +50,10 @@ export function countApiRequests(lines: readonly string[], userAgentName: string
   const sorted = [...byVerb.entries()].sort(([a], [b]) => a.localeCompare(b));
   return { total: seen.size, list_watch: listWatch, per_object: seen.size - listWatch, by_verb: Object.fromEntries(sorted) };
 }
+
+/** Requests on coordination Leases (leader election: W5's renewals), which are not per-snapshot work. */
+export function leaseRequests(api: ApiCounts): number {
+  return Object.entries(api.by_verb)
+    .filter(([key]) => key.split(' ')[1]?.split('/')[0] === 'leases')
+    .reduce((sum, [, n]) => sum + n, 0);
+}

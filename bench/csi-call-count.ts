@@ -4,6 +4,8 @@
 // and `GRPC error: …` for every failed one; the Kubernetes e2e CSI mock (earlier results) logged
 // `gRPCCall: {"Method":"/csi.v1.Controller/CreateSnapshot",…,"Error":"…"}` at --v=4.
 
+import { klogTimeMs } from './klog-time.js';
+
 const METHOD = /(?:gRPCCall: \{"Method":"|GRPC call: )(\/csi\.v1\.[A-Za-z]+\/[A-Za-z]+)/;
 const FAILED = /"Error":"[^"]|GRPC error: /;
 
@@ -52,4 +54,20 @@ export function deletedSnapshotIds(lines: readonly string[]): ReadonlySet<string
     if (hostpath !== undefined) out.add(hostpath);
   }
   return out;
+}
+
+export const CREATE_SNAPSHOT = '/csi.v1.Controller/CreateSnapshot';
+
+/**
+ * Epoch ms (the line's own klog timestamp) of the first call of `method` the driver logged, or
+ * undefined when none. W0 and W5 time "→ the first CreateSnapshot" by this, not by when the bench
+ * happened to read the log. A line without a klog header does not count: its time is unknown.
+ */
+export function firstCallAtMs(lines: readonly string[], method: string, reference?: Date): number | undefined {
+  for (const line of lines) {
+    if (METHOD.exec(line)?.[1] !== method) continue;
+    const at = klogTimeMs(line, reference);
+    if (at !== undefined) return at;
+  }
+  return undefined;
 }

@@ -53,3 +53,18 @@ export function sampleProcess(pid: number): ProcSample {
     throw new BenchError('proc-unreadable', `cannot read /proc/${pid} (did the sidecar exit?)`, { cause: err });
   }
 }
+
+/** One /proc reading of a process's CPU, stamped with the wall clock (epoch ms). */
+export interface CpuSample {
+  readonly atMs: number;
+  readonly cpu_seconds: number;
+}
+
+/**
+ * The CPU the process had used by `atMs`: the first sample taken at or after it (an upper bound by
+ * at most one sampling interval), or the last sample when none is that late; NaN without samples.
+ */
+export function cpuAt(samples: readonly CpuSample[], atMs: number): number {
+  const after = samples.find((s) => s.atMs >= atMs);
+  return (after ?? samples.at(-1))?.cpu_seconds ?? Number.NaN;
+}

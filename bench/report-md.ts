@@ -1,7 +1,8 @@
 // Renders bench/REPORT.md from a result: the command, the machine, a table per workload, the
-// targets with met/missed, the chart, and the noise. A hand-written analysis below the ANALYSIS
+// targets with met/missed, the charts (W1 time to ready, the W3 scale curve), and the noise. A hand-written analysis below the ANALYSIS
 // marker in the existing report is carried over unchanged, so re-running the bench never loses it.
 import type { BenchResult, SideSummary, SummaryField, WorkloadResult } from './results-schema.js';
+import { scaleRuns } from './scale-chart.js';
 
 export const ANALYSIS_MARKER = '<!-- analysis: everything below is hand-written and kept when the bench rewrites this file -->';
 
@@ -11,6 +12,8 @@ const ROWS: readonly { readonly field: SummaryField; readonly label: string }[] 
   { field: 'p99_seconds', label: 'create→ready p99 (s)' },
   { field: 'sync_seconds', label: 'start→synced (s)' },
   { field: 'new_content_seconds', label: 'new content create→ready (s)' },
+  { field: 'first_create_seconds', label: 'start (W0) / leader kill (W5) → first CreateSnapshot (s)' },
+  { field: 'takeover_seconds', label: 'leader kill → Lease held by the standby (s)' },
   { field: 'cpu_seconds', label: 'sidecar CPU in phase (s)' },
   { field: 'startup_cpu_seconds', label: 'sidecar CPU before phase (s)' },
   { field: 'apiserver_cpu_seconds', label: 'kube-apiserver CPU in phase (s)' },
@@ -19,6 +22,7 @@ const ROWS: readonly { readonly field: SummaryField; readonly label: string }[] 
   { field: 'api_requests_per_snapshot', label: 'API requests / snapshot (no list/watch)' },
   { field: 'csi_calls_per_snapshot', label: 'CSI calls / snapshot (driver log)' },
   { field: 'backend_snapshots', label: 'backend snapshots at end' },
+  { field: 'seed_seconds', label: 'bench seeding the N contents (s, not the sidecar)' },
 ];
 
 function fmt(v: number | null | undefined, digits = 2): string {
@@ -81,9 +85,31 @@ function workloadTable(w: WorkloadResult): string {
     `- Repetitions: ours ${w.ours.runs.length} (failed ${w.ours.failed_runs}, time spread ${fmt(w.ours.seconds_spread)}), upstream ${w.upstream.runs.length} (failed ${w.upstream.failed_runs}, time spread ${fmt(w.upstream.seconds_spread)})`,
     `- Time per run (s): ours ${w.ours.runs.map((r) => fmt(r.seconds)).join(', ')}; upstream ${w.upstream.runs.map((r) => fmt(r.seconds)).join(', ')}`,
   );
+  if (w.name === 'W5') {
+    const stops = [...w.ours.runs, ...w.upstream.runs].map((r) => r.stop_to_kill_seconds).filter((v): v is number => v !== undefined);
+    lines.push(`- Leader SIGSTOPped for ${stops.map((v) => fmt(v)).join(', ') || '—'} s (contents created meanwhile) before the SIGKILL; API requests per content exclude Lease renewals (in the verb lists above)`);
+  }
   const errors = [...w.ours.runs, ...w.upstream.runs].filter((r) => r.error !== undefined);
   for (const e of errors) lines.push(`- FAILED run (${e.side} rep ${e.rep}): ${e.error ?? ''}`);
   return lines.join('\n');
+}
+
+/** W3 at every N it ran: the scale table and chart (nothing when W3 ran at fewer than two N). */
+function scaleSection(r: BenchResult): readonly string[] {
+  const runs = scaleRuns(r.workloads);
+  if (runs.length < 2) return [];
+  const cell = (w: WorkloadResult, f: SummaryField): string => `${fmt(w.ours[f])} / ${fmt(w.upstream[f])} (${fmt(w.ratio[f])}×)`;
+  return [
+    '## Scale: W3 against N (ready contents already in the cluster)',
+    '',
+    'Each cell: ours / upstream (ours ÷ upstream), medians.',
+    '',
+    '| N | start → synced (s) | RSS at rest (MiB) | new content create → ready (s) | peak RSS (MiB) | bench seeding (s) |',
+    '|---:|---|---|---|---|---:|',
+    ...runs.map((w) => `| ${w.n} | ${cell(w, 'sync_seconds')} | ${cell(w, 'rest_rss_mb')} | ${cell(w, 'new_content_seconds')} | ${cell(w, 'peak_rss_mb')} | ${fmt(w.ours.seed_seconds, 1)} / ${fmt(w.upstream.seed_seconds, 1)} |`),
+    '',
+    ...(r.scale_chart ? [`![W3 against N: sync time, RSS at rest, new content](${r.scale_chart})`, ''] : []),
+  ];
 }
 
 export function renderReport(opts: { readonly result: BenchResult; readonly resultsFile: string; readonly analysis: string }): string {
@@ -101,7 +127,7 @@ export function renderReport(opts: { readonly result: BenchResult; readonly resu
       `kube-apiserver ${m.k8s}; load average at start ${m.loadavgStart.join(' / ')}${m.loadavgEnd ? `, at end ${m.loadavgEnd.join(' / ')}` : ''}.`,
     '',
     'Each run: etcd + kube-apiserver (audit log) + the upstream CRDs + one CSI driver, ' +
-      'no snapshot-controller (the bench writes contents, finalizers and deletions itself), then ONE sidecar. Times are taken from the ' +
+      'no snapshot-controller (the bench writes contents, finalizers and deletions itself), then ONE sidecar (W5: two replicas with leader election, each under its own hostname). Times are taken from the ' +
       "bench's own watch; CPU and memory from /proc of the sidecar; API requests from the audit log by user agent; CSI calls from the " +
       "driver's own call log.",
     '',
@@ -115,6 +141,7 @@ export function renderReport(opts: { readonly result: BenchResult; readonly resu
     ...r.targets.map((t) => `| ${t.description} | ${t.n || '—'} | ${fmt(t.actual)} | ${t.limit} | ${t.status === 'met' ? '**met**' : t.status === 'missed' ? '**MISSED**' : 'not run'} |`),
     '',
     ...(r.chart ? ['## Time to ready against N (W1, default flags)', '', `![time to ready against N](${r.chart})`, ''] : []),
+    ...scaleSection(r),
     '## Results',
     '',
     ...r.workloads.map((w) => `${workloadTable(w)}\n`),

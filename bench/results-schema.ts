@@ -4,11 +4,11 @@ import type { ApiCounts } from './audit-count.js';
 import type { CsiCallCounts } from './csi-call-count.js';
 import type { Side } from './sidecar-under-test.js';
 
-export type WorkloadName = 'W1' | 'W2' | 'W3' | 'W4';
+export type WorkloadName = 'W0' | 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
 
 export interface WorkloadSpec {
   readonly name: WorkloadName;
-  /** Contents created (W1, W2), pre-existing (W3) or deleted (W4). */
+  /** Contents created (W1, W2), pre-existing (W3), deleted (W4), pending at start (W0) or at the leader's kill (W5). */
   readonly n: number;
   /** Flags passed to BOTH sidecars. */
   readonly flags: readonly string[];
@@ -19,7 +19,10 @@ export interface WorkloadSpec {
 export interface RunMeasurement {
   readonly side: Side;
   readonly rep: number;
-  /** The headline time: W1/W2 first create → all ready; W3 process start → synced; W4 first delete → all gone. */
+  /**
+   * The headline time: W1/W2 first create → all ready; W3 process start → synced; W4 first delete →
+   * all gone; W0 process start → the driver's first CreateSnapshot; W5 leader SIGKILL → all ready.
+   */
   readonly seconds: number;
   /** Sidecar CPU (utime+stime) during the measured phase. */
   readonly cpu_seconds: number;
@@ -54,6 +57,17 @@ export interface RunMeasurement {
   readonly sync_exact?: boolean;
   readonly rest_rss_mb?: number;
   readonly new_content_seconds?: number;
+  /** W3: the bench's own seeding of the N ready contents (create + status write each), for the record. */
+  readonly seed_seconds?: number;
+  /**
+   * W0: process spawn → the driver's first CreateSnapshot; W5: the leader's SIGKILL → the driver's
+   * first CreateSnapshot (the standby's). Both from the driver log's own klog timestamps.
+   */
+  readonly first_create_seconds?: number;
+  /** W5: the leader's SIGKILL → the Lease names the standby (polled every 50 ms). */
+  readonly takeover_seconds?: number;
+  /** W5: how long the leader was SIGSTOPped (the contents created meanwhile) before the SIGKILL. */
+  readonly stop_to_kill_seconds?: number;
   /** Wall time of the whole run (world up to world down), for the record. */
   readonly wall_seconds: number;
   readonly error?: string;
@@ -73,6 +87,9 @@ export const SUMMARY_FIELDS = [
   'sync_seconds',
   'rest_rss_mb',
   'new_content_seconds',
+  'seed_seconds',
+  'first_create_seconds',
+  'takeover_seconds',
 ] as const;
 export type SummaryField = (typeof SUMMARY_FIELDS)[number];
 
@@ -122,6 +139,8 @@ export interface BenchResult {
   readonly targets: readonly TargetCheck[];
   /** Where the chart was written, relative to the results file. */
   readonly chart?: string;
+  /** The W3 scale chart (sync, RSS at rest, new content against N), when W3 ran at two or more N. */
+  readonly scale_chart?: string;
 }
 
 export interface TargetCheck {

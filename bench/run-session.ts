@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CsiAdmin } from '../test/world/csi-admin.js';
 import { KubeRest } from '../test/world/kube-rest.js';
 import type { Manifest } from '../test/world/manifest.js';
-import { countApiRequests } from './audit-count.js';
+import { countApiRequests, leaseRequests } from './audit-count.js';
 import type { ApiCounts } from './audit-count.js';
 import { startBenchWorld } from './bench-world.js';
 import type { BenchWorld } from './bench-world.js';
@@ -54,7 +54,10 @@ export interface PhaseCost {
 }
 
 export class RunSession {
+  /** The sidecar the phase measures (W5: set to the standby once the leader is known). */
   sidecar: SidecarUnderTest | undefined;
+  /** Every sidecar process this session started (stopped on close). */
+  private readonly started: SidecarUnderTest[] = [];
   readonly opts: SessionOptions;
   readonly world: BenchWorld;
   readonly kube: KubeRest;
@@ -99,14 +102,22 @@ export class RunSession {
   }
 
   async startSidecar(opts: { readonly syncTimeoutMs: number; readonly settleMs: number }): Promise<SyncResult> {
-    this.sidecar = await startSidecarUnderTest({
+    this.sidecar = await this.spawnSidecar();
+    return waitForSync(this.sidecar, { flags: this.opts.flags, timeoutMs: opts.syncTimeoutMs, settleMs: opts.settleMs, signal: this.opts.signal });
+  }
+
+  /** Starts a sidecar process without waiting for anything; `hostname` gives it an identity of its own (W5). */
+  async spawnSidecar(hostname?: string): Promise<SidecarUnderTest> {
+    const sc = await startSidecarUnderTest({
       side: this.opts.side,
       world: this.world,
       upstreamBinary: this.opts.manifest.binaries['csi-snapshotter-upstream'],
       flags: this.opts.flags,
       ...(this.opts.oursEnv ? { oursEnv: this.opts.oursEnv } : {}),
+      ...(hostname !== undefined ? { hostname } : {}),
     });
-    return waitForSync(this.sidecar, { flags: this.opts.flags, timeoutMs: opts.syncTimeoutMs, settleMs: opts.settleMs, signal: this.opts.signal });
+    this.started.push(sc);
+    return sc;
   }
 
   /** Marks the start of the measured phase (before or after the sidecar starts). */
@@ -123,7 +134,7 @@ export class RunSession {
   }
 
   /**
-   * Waits until the sidecar has sent no API request for `quietMs` (at most `maxMs`): work the
+   * Waits until the sidecar has sent no API request but Lease renewals for `quietMs` (at most `maxMs`): work the
    * sidecar still does after the user-visible end (a throttled last PATCH) belongs to the phase.
    */
   async waitQuiet(mark: PhaseMark, opts: { readonly quietMs: number; readonly maxMs: number }): Promise<void> {
@@ -135,7 +146,9 @@ export class RunSession {
     while (performance.now() - lastSeen < opts.quietMs && performance.now() - start < opts.maxMs) {
       const chunk = readNewLines(this.world.auditLog, offset);
       offset = chunk.next;
-      if (countApiRequests(chunk.lines, sc.userAgentName).per_object > 0) lastSeen = performance.now();
+      const api = countApiRequests(chunk.lines, sc.userAgentName);
+      // A leader renews its Lease every retry period: that is not work on contents.
+      if (api.per_object - leaseRequests(api) > 0) lastSeen = performance.now();
       await sleep(100, undefined, { signal: this.opts.signal });
     }
   }
@@ -168,7 +181,7 @@ export class RunSession {
 
   async close(): Promise<void> {
     try {
-      await this.sidecar?.process.stop(10_000);
+      await Promise.all(this.started.map((sc) => sc.process.stop(10_000)));
     } finally {
       this.csi.close();
       await this.world.stop();

@@ -1,7 +1,8 @@
-// Side-by-side benchmark of our csi-snapshotter against upstream csi-snapshotter v8.6.0 (issue 8).
-//   node --import ./test/world/register-ts.ts bench/run.ts [--quick] [--workloads W1,..] [--reps N]
+// Side-by-side benchmark of our csi-snapshotter against upstream csi-snapshotter v8.6.0 (issues 8, 15).
+//   node --import ./test/world/register-ts.ts bench/run.ts [--quick] [--workloads W0,W1,..] [--reps N] [--n W3=1000,10000]
 // For every workload and repetition it runs ours, then upstream, each on its own fresh world with
-// identical flags, and writes <out>/<stamp>.json, <out>/latest.json, an SVG chart and REPORT.md
+// identical flags, and writes <out>/<stamp>.json, <out>/latest.json, SVG charts (W1 time to ready,
+// the W3 scale curve) and REPORT.md
 // (bench/REPORT.md; in --quick mode everything goes to a temp dir). Exit 1 when a run failed or a
 // backend snapshot count is wrong.
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { parseBenchArgs } from './bench-options.js';
 import type { BenchOptions } from './bench-options.js';
 import { renderChart } from './chart-svg.js';
 import { machineInfo } from './machine-info.js';
+import { renderScaleChart } from './scale-chart.js';
 import { extractAnalysis, renderReport } from './report-md.js';
 import type { BenchResult, RunMeasurement, WorkloadResult } from './results-schema.js';
 import type { Side } from './sidecar-under-test.js';
@@ -76,14 +78,14 @@ function problemsOf(workloads: readonly WorkloadResult[]): readonly string[] {
 
 export async function runBench(opts: BenchOptions & { readonly command: string; readonly signal: AbortSignal; readonly log: (msg: string) => void }): Promise<BenchOutput> {
   const manifest = readManifest();
-  if (!fs.existsSync(path.join(REPO, 'dist/cli/main.js'))) throw new BenchError('bad-arguments', 'our sidecar is not built: run `npm run build` (or `make bench`)');
+  if (!fs.existsSync(path.join(REPO, 'dist/bundle/csi-snapshotter.mjs'))) throw new BenchError('bad-arguments', 'our sidecar is not built: run `npm run build` (or `make bench`)');
   const started = new Date();
   const t0 = performance.now();
   const outDir = opts.outDir ?? (opts.quick ? fs.mkdtempSync(path.join(os.tmpdir(), 'csi-bench-quick-')) : path.join(REPO, 'bench/results'));
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'csi-bench-runs-'));
   fs.mkdirSync(outDir, { recursive: true });
   const machine = machineInfo(manifest);
-  const plan = workloadPlan({ quick: opts.quick, selected: opts.workloads });
+  const plan = workloadPlan({ quick: opts.quick, selected: opts.workloads, ...(opts.sizes ? { sizes: opts.sizes } : {}) });
   opts.log(`bench: ${plan.length} workload(s) × ${opts.reps} rep(s) × 2 sidecars; run dirs under ${workDir}`);
 
   const workloads: WorkloadResult[] = [];
@@ -150,6 +152,9 @@ export async function runBench(opts: BenchOptions & { readonly command: string; 
       }),
     );
   }
+  const scaleSvg = renderScaleChart(workloads);
+  const scaleChartFile = scaleSvg === undefined ? undefined : path.join(outDir, `scale-w3-${name}.svg`);
+  if (scaleChartFile !== undefined && scaleSvg !== undefined) fs.writeFileSync(scaleChartFile, scaleSvg);
   const result: BenchResult = {
     machine: { ...(prior?.machine ?? machine), loadavgEnd: os.loadavg().map((v) => round(v, 2)) },
     command: prior ? `${prior.command}; then ${opts.command}` : opts.command,
@@ -160,6 +165,7 @@ export async function runBench(opts: BenchOptions & { readonly command: string; 
     workloads,
     targets: checkTargets(workloads),
     ...(chartFile ? { chart: path.basename(chartFile) } : {}),
+    ...(scaleChartFile ? { scale_chart: path.basename(scaleChartFile) } : {}),
   };
   const resultsFile = path.join(outDir, `${name}.json`);
   const json = `${JSON.stringify(result, null, 2)}\n`;
@@ -171,7 +177,7 @@ export async function runBench(opts: BenchOptions & { readonly command: string; 
   fs.writeFileSync(
     reportFile,
     renderReport({
-      result: chartFile ? { ...result, chart: rel(chartFile) } : result,
+      result: { ...result, ...(chartFile ? { chart: rel(chartFile) } : {}), ...(scaleChartFile ? { scale_chart: rel(scaleChartFile) } : {}) },
       resultsFile: path.relative(REPO, resultsFile).startsWith('..') ? resultsFile : path.relative(REPO, resultsFile),
       analysis: extractAnalysis(existing),
     }),

@@ -2,6 +2,9 @@
 // knows how each one says "my caches are synced": ours logs "Caches synced" (per controller) at any verbosity;
 // upstream v8.6.0 logs "controller initialized" only at --v=4 (below that, "Starting CSI
 // snapshotter" is logged just before its cache sync, and the bench waits a settle period after it).
+// W5's replicas each run in their own UTS namespace with their own hostname (`unshare --uts`, the
+// bench runs as root), because both sidecars take their leader-election identity from the hostname,
+// exactly as two pods would; unshare and `sh -c exec` replace themselves, so the pid is the sidecar's.
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SIDECAR_BIN } from '../test/support/sidecar-process.js';
@@ -24,6 +27,8 @@ export interface SidecarUnderTest {
   readonly userAgentName: string;
   /** Epoch ms just before spawn. */
   readonly spawnedAtMs: number;
+  /** Its leader-election identity when started with one of its own (W5). */
+  readonly hostname?: string;
   readonly process: ManagedProcess;
 }
 
@@ -35,22 +40,31 @@ export interface StartSidecarUnderTestOptions {
   readonly flags: readonly string[];
   /** Extra environment for ours only (e.g. NODE_OPTIONS=--cpu-prof). */
   readonly oursEnv?: Readonly<Record<string, string>>;
+  /** Run in a UTS namespace of its own with this hostname (the leader-election identity). */
+  readonly hostname?: string;
+}
+
+/** The spawn command: the binary itself, or wrapped so it runs under its own hostname. */
+export function spawnCommand(binary: string, args: readonly string[], hostname?: string): { readonly binary: string; readonly args: readonly string[] } {
+  if (hostname === undefined) return { binary, args };
+  // "$0" is the hostname, "$@" the command: no quoting of paths or flags by hand.
+  return { binary: 'unshare', args: ['--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname, binary, ...args] };
 }
 
 export async function startSidecarUnderTest(opts: StartSidecarUnderTestOptions): Promise<SidecarUnderTest> {
   const port = await freePort();
   const binary = opts.side === 'ours' ? SIDECAR_BIN : opts.upstreamBinary;
   const spawnedAtMs = Date.now();
-  const proc = startProcess({
-    name: `sidecar-${opts.side}`,
+  const cmd = spawnCommand(
     binary,
+    [`--kubeconfig=${opts.world.kubeconfig}`, `--csi-address=${opts.world.csiEndpoint}`, `--http-endpoint=127.0.0.1:${port}`, ...opts.flags],
+    opts.hostname,
+  );
+  const proc = startProcess({
+    name: opts.hostname === undefined ? `sidecar-${opts.side}` : `sidecar-${opts.side}-${opts.hostname}`,
+    binary: cmd.binary,
     logDir: opts.world.logDir,
-    args: [
-      `--kubeconfig=${opts.world.kubeconfig}`,
-      `--csi-address=${opts.world.csiEndpoint}`,
-      `--http-endpoint=127.0.0.1:${port}`,
-      ...opts.flags,
-    ],
+    args: cmd.args,
     ...(opts.side === 'ours' && opts.oursEnv ? { env: opts.oursEnv } : {}),
   });
   return {
@@ -60,6 +74,7 @@ export async function startSidecarUnderTest(opts: StartSidecarUnderTestOptions):
     logPath: proc.logPath,
     userAgentName: opts.side === 'ours' ? 'csi-snapshotter' : 'csi-snapshotter-upstream',
     spawnedAtMs,
+    ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
     process: proc,
   };
 }
@@ -85,6 +100,13 @@ export interface SyncResult {
   readonly syncSeconds: number;
   /** False when the marker precedes the sync (upstream below --v=4): syncSeconds is then a lower bound. */
   readonly exact: boolean;
+}
+
+/** spawn → the first sync-marker line of `lines` (its klog time), or undefined when there is none yet. */
+export function syncFromLines(side: Side, flags: readonly string[], spawnedAtMs: number, lines: readonly string[]): SyncResult | undefined {
+  const { pattern, exact } = syncMarker(side, flags);
+  const at = lines.filter((l) => pattern.test(l)).map((l) => klogTimeMs(l)).find((t) => t !== undefined);
+  return at === undefined ? undefined : { syncSeconds: (at - spawnedAtMs) / 1000, exact };
 }
 
 /**

@@ -37,19 +37,40 @@ interface TargetDef {
   readonly limit: number;
 }
 
+/** Issue 15: peak RSS ≤ 1.3× upstream on every workload. */
+const PEAK_RSS_LIMIT = 1.3;
+const peakRss = (workload: WorkloadName): TargetDef => ({
+  id: `${workload}-peak-rss`,
+  description: `${workload} peak RSS ≤ ${PEAK_RSS_LIMIT}× upstream`,
+  workload,
+  kind: 'ratio',
+  field: 'peak_rss_mb',
+  limit: PEAK_RSS_LIMIT,
+});
+
 const TARGETS: readonly TargetDef[] = [
+  { id: 'W0-first-create', description: 'W0 process start → first CreateSnapshot ≤ 1.0× upstream', workload: 'W0', kind: 'ratio', field: 'first_create_seconds', limit: 1.0 },
+  peakRss('W0'),
   { id: 'W1-time', description: 'W1 time to all ready ≤ 0.77× upstream', workload: 'W1', kind: 'ratio', field: 'seconds', limit: 0.77 },
-  { id: 'W1-cpu', description: 'W1 CPU seconds ≤ 1.5× upstream', workload: 'W1', kind: 'ratio', field: 'cpu_seconds', limit: 1.5 },
+  { id: 'W1-cpu', description: 'W1 CPU seconds ≤ 1.1× upstream', workload: 'W1', kind: 'ratio', field: 'cpu_seconds', limit: 1.1 },
   { id: 'W1-api', description: 'W1 ≤ 3 API requests per created snapshot', workload: 'W1', kind: 'absolute', field: 'api_requests_per_snapshot', limit: 3 },
+  peakRss('W1'),
   { id: 'W2-time', description: 'W2 time to all ready ≤ 1.0× upstream', workload: 'W2', kind: 'ratio', field: 'seconds', limit: 1.0 },
-  { id: 'W2-cpu', description: 'W2 CPU seconds ≤ 1.5× upstream', workload: 'W2', kind: 'ratio', field: 'cpu_seconds', limit: 1.5 },
+  { id: 'W2-cpu', description: 'W2 CPU seconds ≤ 1.1× upstream', workload: 'W2', kind: 'ratio', field: 'cpu_seconds', limit: 1.1 },
   { id: 'W2-api', description: 'W2 ≤ 3 API requests per created snapshot', workload: 'W2', kind: 'absolute', field: 'api_requests_per_snapshot', limit: 3 },
+  peakRss('W2'),
   { id: 'W3-rss', description: 'W3 RSS at rest ≤ 1.5× upstream', workload: 'W3', kind: 'ratio', field: 'rest_rss_mb', limit: 1.5 },
   { id: 'W3-sync', description: 'W3 start → caches synced ≤ 1.0× upstream', workload: 'W3', kind: 'ratio', field: 'sync_seconds', limit: 1.0 },
+  { id: 'W3-new', description: 'W3 new content create → ready ≤ 1.0× upstream', workload: 'W3', kind: 'ratio', field: 'new_content_seconds', limit: 1.0 },
   { id: 'W3-cpu', description: 'W3 CPU seconds (start → new content ready) ≤ 1.5× upstream', workload: 'W3', kind: 'ratio', field: 'cpu_seconds', limit: 1.5 },
+  peakRss('W3'),
   { id: 'W4-time', description: 'W4 time to all deleted ≤ 0.8× upstream', workload: 'W4', kind: 'ratio', field: 'seconds', limit: 0.8 },
-  { id: 'W4-cpu', description: 'W4 CPU seconds ≤ 1.5× upstream', workload: 'W4', kind: 'ratio', field: 'cpu_seconds', limit: 1.5 },
+  { id: 'W4-cpu', description: 'W4 CPU seconds ≤ 1.1× upstream', workload: 'W4', kind: 'ratio', field: 'cpu_seconds', limit: 1.1 },
   { id: 'W4-api', description: 'W4 ≤ 2 API requests per deleted snapshot', workload: 'W4', kind: 'absolute', field: 'api_requests_per_snapshot', limit: 2 },
+  peakRss('W4'),
+  { id: 'W5-first-create', description: "W5 leader SIGKILL → the standby's first CreateSnapshot ≤ 1.0× upstream", workload: 'W5', kind: 'ratio', field: 'first_create_seconds', limit: 1.0 },
+  { id: 'W5-all-ready', description: 'W5 leader SIGKILL → all pending contents ready ≤ 1.0× upstream', workload: 'W5', kind: 'ratio', field: 'seconds', limit: 1.0 },
+  peakRss('W5'),
 ];
 
 /** Each target against the largest N run of its workload. */

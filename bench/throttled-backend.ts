@@ -220,7 +220,7 @@ function renderMarkdown(args: Args, runs: readonly RunResult[], command: string,
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
-  if (!fs.existsSync(path.join(REPO, 'dist/cli/main.js'))) throw new BenchError('bad-arguments', 'our sidecar is not built: run `npm run build`');
+  if (!fs.existsSync(path.join(REPO, 'dist/bundle/csi-snapshotter.mjs'))) throw new BenchError('bad-arguments', 'our sidecar is not built: run `npm run build`');
   const ac = new AbortController();
   const onSignal = (): void => ac.abort(new BenchError('timeout', 'interrupted'));
   process.once('SIGINT', onSignal);

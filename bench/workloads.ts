@@ -1,6 +1,7 @@
-// The four workload procedures. Each runs ONE sidecar on ONE fresh world and returns what it
-// measured; the caller alternates sides and repetitions. The bench itself plays the
+// The workload procedures. Each runs ONE sidecar (W5: two replicas) on ONE fresh world and returns
+// what it measured; the caller alternates sides and repetitions. The bench itself plays the
 // snapshot-controller (content-factory.ts) and times every content through its own watch.
+// W1–W4 live here, the start-up and failover workloads (W0, W5) in start-workloads.ts.
 import { BOUND_PROTECTION } from './content-factory.js';
 import { contentName, createContent, markReady, requestDeletion } from './content-factory.js';
 import type { ContentSpec } from './content-factory.js';
@@ -10,53 +11,12 @@ import { CsiSnapshotSeeder } from './csi-snapshot-seeder.js';
 import { readLines } from './log-slice.js';
 import type { RunMeasurement, WorkloadSpec } from './results-schema.js';
 import { RunSession } from './run-session.js';
-import type { PhaseCost, SessionOptions } from './run-session.js';
 import { sampleProcess } from './proc-stats.js';
-import { quantile } from './stats.js';
+import { failoverWorkload, startWorkload } from './start-workloads.js';
+import { CREATE_CONCURRENCY, QUIET, SETUP_CONCURRENCY, VOLUMES, fromCost, latencies, phaseTimeoutMs } from './workload-common.js';
+import type { RunBody, WorkloadContext } from './workload-common.js';
 
-/** Client-side concurrency of the bench's own writes (what "at once" means). */
-const CREATE_CONCURRENCY = 32;
-const SETUP_CONCURRENCY = 48;
-const VOLUMES = 8;
-/** "Done" = no API request from the sidecar for this long (bounded). */
-const QUIET = { quietMs: 1_500, maxMs: 60_000 } as const;
-
-export interface WorkloadContext extends Omit<SessionOptions, 'side' | 'flags'> {
-  readonly progress: (msg: string) => void;
-}
-
-type RunBody = Omit<RunMeasurement, 'side' | 'rep' | 'wall_seconds'>;
-
-/** Generous phase deadline: 4 requests per content at the workload's QPS, three times over, at least 3 min. */
-function phaseTimeoutMs(spec: WorkloadSpec): number {
-  const qps = Number(spec.flags.find((f) => f.startsWith('--kube-api-qps='))?.split('=')[1] ?? 5);
-  return Math.max(180_000, ((spec.n * 4) / qps) * 3_000);
-}
-
-function fromCost(cost: PhaseCost, n: number, startupCpu: number): Omit<RunBody, 'backend_snapshots' | 'backend_expected'> {
-  return {
-    seconds: cost.seconds,
-    cpu_seconds: cost.cpuSeconds,
-    apiserver_cpu_seconds: cost.apiserverCpuSeconds,
-    startup_cpu_seconds: startupCpu,
-    peak_rss_mb: cost.peakRssMb,
-    api_requests_per_snapshot: cost.api.per_object / n,
-    api: cost.api,
-    csi_calls_per_snapshot: cost.csi.total / n,
-    csi: cost.csi,
-    sidecar_metrics_csi_calls: cost.metricsCalls,
-  };
-}
-
-function latencies(names: readonly string[], createdAt: ReadonlyMap<string, number>, readyAt: (n: string) => number | undefined): { readonly p50: number; readonly p99: number } {
-  const values: number[] = [];
-  for (const name of names) {
-    const c = createdAt.get(name);
-    const r = readyAt(name);
-    if (c !== undefined && r !== undefined) values.push((r - c) / 1000);
-  }
-  return { p50: quantile(values, 0.5), p99: quantile(values, 0.99) };
-}
+export type { WorkloadContext } from './workload-common.js';
 
 /** W1 / W2: N dynamic contents created at once; first create → every one readyToUse. */
 async function createWorkload(s: RunSession, spec: WorkloadSpec, ctx: WorkloadContext): Promise<RunBody> {
@@ -91,14 +51,19 @@ async function createWorkload(s: RunSession, spec: WorkloadSpec, ctx: WorkloadCo
 async function resyncWorkload(s: RunSession, spec: WorkloadSpec, ctx: WorkloadContext): Promise<RunBody> {
   const [volume] = await s.createVolumes(1);
   ctx.progress(`seeding ${spec.n} ready contents`);
+  const seed0 = performance.now();
   await forEachBounded(
     Array.from({ length: spec.n }, (_, i) => contentName('r', i)),
     SETUP_CONCURRENCY,
-    async (name) => {
+    async (name, i) => {
       await createContent(s.kube, { name, volumeHandle: volume ?? '', finalizer: true }, s.world.driverName, ctx.signal);
       await markReady(s.kube, name, `seeded-${name}`, ctx.signal);
+      // Minutes at 50k: say how far it got every 10,000.
+      if ((i + 1) % 10_000 === 0 && i + 1 < spec.n) ctx.progress(`seeded ${i + 1}/${spec.n} in ${((performance.now() - seed0) / 1000).toFixed(0)} s`);
     },
   );
+  const seedSeconds = (performance.now() - seed0) / 1000;
+  ctx.progress(`seeded in ${seedSeconds.toFixed(1)} s`);
   const watch = await s.watch();
   try {
     // The phase starts before the process does: start-up and sync are what W3 measures.
@@ -124,6 +89,7 @@ async function resyncWorkload(s: RunSession, spec: WorkloadSpec, ctx: WorkloadCo
       sync_exact: sync.exact,
       rest_rss_mb: rest.rss_mb,
       new_content_seconds: newSeconds,
+      seed_seconds: seedSeconds,
     };
   } finally {
     await watch.stop();
@@ -171,6 +137,10 @@ async function deleteWorkload(s: RunSession, spec: WorkloadSpec, ctx: WorkloadCo
 
 function procedure(name: WorkloadSpec['name']): (s: RunSession, spec: WorkloadSpec, ctx: WorkloadContext) => Promise<RunBody> {
   switch (name) {
+    case 'W0':
+      return startWorkload;
+    case 'W5':
+      return failoverWorkload;
     case 'W1':
     case 'W2':
       return createWorkload;

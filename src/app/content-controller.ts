@@ -7,7 +7,6 @@
 import type { Clock } from '../base/clock.js';
 import { InflightLimiter } from '../base/inflight-limiter.js';
 import { FEATURE_GATE_GROUP_SNAPSHOT, type Options } from '../cli/options.js';
-import type { Snapshotter } from '../csi/snapshotter.js';
 import { EventRecorder } from '../kube/event-recorder.js';
 import { KubeTransport } from '../kube/kube-transport.js';
 import { ResourceClient } from '../kube/resource-client.js';
@@ -22,26 +21,18 @@ import type { KubeObject } from '../kube/types.js';
 import { volumeGroupSnapshotContentKind } from '../kinds/volume-group-snapshot-content.js';
 import { volumeSnapshotContentKind } from '../kinds/volume-snapshot-content.js';
 import type { Logger } from '../observability/logger.js';
-import type { SidecarMetrics } from '../observability/metrics.js';
 import { LABEL_MANAGED_BY } from '../snapshot/keys.js';
 import { loadControllerApiClients } from './api-client-config.js';
 import { decideGroupSnapshotSupport, type GroupSnapshotSupport } from './group-snapshot-api.js';
-import { startKindController, type KindControllerDeps, type RunningKindController } from './kind-controller.js';
+import { startKindController, type ControllerBasics, type KindControllerDeps, type RunningKindController } from './kind-controller.js';
 
 export const CONTENT_QUEUE_NAME = 'csi-snapshotter-content';
 export const GROUP_CONTENT_QUEUE_NAME = 'csi-snapshotter-groupsnapshotcontent';
 
 export type { GroupSnapshotSupport } from './group-snapshot-api.js';
 
-export interface ContentControllerDeps {
-  readonly options: Options;
+export interface ContentControllerDeps extends ControllerBasics {
   readonly version: string;
-  readonly log: Logger;
-  readonly clock: Clock;
-  readonly driverName: string;
-  readonly listSnapshotsSupported: boolean;
-  readonly snapshotter: Snapshotter;
-  readonly metrics: SidecarMetrics;
   /**
    * Whether group snapshots are wanted (run.ts passes DriverInfo.groupSnapshotsEnabled). Default:
    * the CSIVolumeGroupSnapshot gate. The group API check and the node-mode refusal happen here.
@@ -52,6 +43,8 @@ export interface ContentControllerDeps {
 export interface RunningContentController {
   /** True once every running controller's informers listed everything (and the group check answered). */
   synced(): boolean;
+  /** Resolves when the VolumeSnapshotContent caches synced (the group kind is not waited for). */
+  readonly whenSynced: Promise<void>;
   /** The group snapshot decision ('pending' until the group API answered). */
   groupSnapshots(): GroupSnapshotSupport;
   /** Stops taking keys, waits for in-flight work (bounded), stops informers and flushes events. */
@@ -151,6 +144,7 @@ export function startContentController(deps: ContentControllerDeps): RunningCont
   return {
     synced: () => single.synced() && support !== 'pending' && (group === undefined || group.synced()),
     groupSnapshots: () => support,
+    whenSynced: single.whenSynced,
     done: Promise.all([single.done, groupDone]).then(() => undefined),
     async stop() {
       stopping.abort(new Error('shutting down'));

@@ -7,6 +7,7 @@ import type { KubeObject } from '../kube/types.js';
 import type { KindAdapter } from '../kinds/kind-adapter.js';
 import type { ContentStateSample } from '../observability/metrics.js';
 import { contentState, isUnready } from '../snapshot/content-state.js';
+import { isOurContent } from '../snapshot/content-view.js';
 
 export interface ContentStateProbeDeps<T extends KubeObject> {
   readonly adapter: KindAdapter<T>;
@@ -21,7 +22,7 @@ export function contentStateProbe<T extends KubeObject>(deps: ContentStateProbeD
     let oldestMs = Infinity;
     for (const obj of deps.store.list()) {
       const view = deps.adapter.toView(obj);
-      if (view.source.type === 'none' || view.driver !== deps.driverName) continue;
+      if (!isOurContent(view, deps.driverName)) continue;
       const state = contentState(view);
       counts[state] = (counts[state] ?? 0) + 1;
       const created = Date.parse(obj.metadata.creationTimestamp ?? '');

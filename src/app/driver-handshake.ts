@@ -6,6 +6,7 @@
 // Any failure is a StartupError carrying the process exit code; the connection is closed then.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { FEATURE_GATE_GROUP_SNAPSHOT, type Options } from '../cli/options.js';
 import {
   parseControllerCapabilities,
@@ -29,15 +30,16 @@ export type StartupErrorCode =
   | 'CapabilitiesFailed'
   | 'SnapshotsUnsupported';
 
-/** A fatal start-up condition; the process should exit with `exitCode` (upstream: 1). */
-export class StartupError extends Error {
+/**
+ * A fatal start-up condition; the process should exit with `exitCode` (upstream: 1). The message
+ * embeds the cause's, so the remedy is the cause's too.
+ */
+export class StartupError extends CodedError<StartupErrorCode> {
   override readonly name = 'StartupError';
-  readonly code: StartupErrorCode;
   readonly exitCode: number;
 
   constructor(code: StartupErrorCode, message: string, cause?: unknown) {
-    super(message, { cause });
-    this.code = code;
+    super(code, message, { cause, remedy: cause instanceof CodedError ? cause.remedy : '' });
     this.exitCode = 1;
   }
 }

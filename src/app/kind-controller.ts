@@ -1,12 +1,13 @@
-// One controller per content kind: informers for the contents and their classes, the forward-only
-// store, the work queue (one queue name per kind, as upstream) and the workers. Everything here is
-// kind-neutral; a kind contributes only its adapter, its resource coordinates and its name flags.
+// One controller per content kind, wired: informers for the contents and their classes, the
+// forward-only store, the event source that turns their events into keys (controller/), the work
+// queue (one queue name per kind, as upstream) and the workers. Everything here is kind-neutral; a kind contributes only its adapter, its resource coordinates and its name flags.
 // Kubernetes access (transport, QPS bucket, events, secrets) is shared and owned by the caller.
 
 import type { Clock } from '../base/clock.js';
 import type { InflightLimiter } from '../base/inflight-limiter.js';
 import { formatGoDuration } from '../cli/go-duration.js';
 import type { Options } from '../cli/options.js';
+import { contentEventSource, type ContentObject } from '../controller/content-event-source.js';
 import { runController } from '../controller/controller-loop.js';
 import type { Result } from '../controller/result.js';
 import type { Snapshotter } from '../csi/snapshotter.js';
@@ -27,10 +28,8 @@ import { readinessPollSchedule } from '../queue/poll-schedule.js';
 import { startResync } from '../queue/resync.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { contentReconciler } from '../reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../reconcile/own-write-log.js';
 import { CONTENT_STATES } from '../snapshot/content-state.js';
 import { contentStateProbe } from './content-state-probe.js';
-import { classEventHandler, contentEventHandler, type ContentObject } from './content-events.js';
 
 /** After shutdown starts, in-flight reconciles get --timeout plus this before they are cancelled. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -55,8 +54,8 @@ export interface KindWiring<T extends ContentObject> {
   readonly labelSelector?: string;
 }
 
-/** What every kind shares. */
-export interface KindControllerDeps {
+/** What the process gives the content controllers: flags, logging, time, the driver and metrics. */
+export interface ControllerBasics {
   readonly options: Options;
   readonly log: Logger;
   readonly clock: Clock;
@@ -64,6 +63,10 @@ export interface KindControllerDeps {
   readonly listSnapshotsSupported: boolean;
   readonly snapshotter: Snapshotter;
   readonly metrics: SidecarMetrics;
+}
+
+/** What every kind shares: the basics and the Kubernetes access built once for both kinds. */
+export interface KindControllerDeps extends ControllerBasics {
   /** The snapshot API client (upstream snapClient): informers and content writes. */
   readonly transport: KubeTransport;
   readonly events: EventSink;
@@ -75,6 +78,8 @@ export interface KindControllerDeps {
 export interface RunningKindController {
   /** True once both informers listed everything. */
   synced(): boolean;
+  /** Resolves when synced() becomes true (never, if the controller stops first). */
+  readonly whenSynced: Promise<void>;
   /** Stops taking keys, waits for in-flight work (bounded), stops the informers. */
   stop(): Promise<void>;
   /** Settles when the workers have stopped; rejects if the controller failed. */
@@ -114,7 +119,6 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
   const contentInformer = new Informer<T>({ client: contents, transport, clock, logger: log, ...selector });
   const classInformer = new Informer<ClassObject>({ client: classes, transport, clock, logger: log });
   const store = new ObjectStore<T>();
-  const ownWrites = new OwnWriteLog();
   const queue = new WorkQueue<string>({
     name: wiring.queueName,
     clock,
@@ -122,13 +126,22 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
     poll: readinessPollSchedule({ startMs: options.pollIntervalStartMs, maxMs: options.pollIntervalMaxMs }),
     metrics: deps.metrics.workQueue,
   });
+  // Informer events in, queue keys out; it alone reads back what the executor's writes record.
+  const intake = contentEventSource<T, ClassObject>({
+    adapter,
+    driverName,
+    store,
+    enqueue: (key, priority) => queue.add(key, priority),
+    listed: () => contentInformer.hasSynced(),
+    log,
+  });
   const executor = new StepExecutor({
     adapter,
     api: contents,
     snapshotter: deps.snapshotter,
     secrets: deps.secrets,
     events: deps.events,
-    ownWrites,
+    ownWrites: intake.ownWrites,
     clock,
     timeoutMs: options.timeoutMs,
     timeoutText: formatGoDuration(options.timeoutMs),
@@ -161,11 +174,8 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
 
   const reconcileWithSlots = deps.limiter === undefined ? reconcile : withSlotPasses({ reconcile, limiter: deps.limiter, kind: adapter.vocabulary.kind, store });
 
-  const enqueue = (key: string, priority: 'high' | 'low'): void => queue.add(key, priority);
-  contentInformer.onEvent(
-    contentEventHandler({ adapter, driverName, store, ownWrites, enqueue, listed: () => contentInformer.hasSynced(), log }),
-  );
-  classInformer.onEvent(classEventHandler<T, ClassObject>({ adapter, store, enqueue }));
+  contentInformer.onEvent(intake.onContent);
+  classInformer.onEvent(intake.onClass);
 
   const stopInformers = new AbortController();
   const stopTaking = new AbortController();
@@ -184,9 +194,11 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
   };
 
   let synced = false;
+  const whenSynced = Promise.withResolvers<void>();
   const done = (async () => {
     await Promise.all([contentInformer.waitForSync(stopTaking.signal), classInformer.waitForSync(stopTaking.signal)]);
     synced = true;
+    whenSynced.resolve();
     log.info('Caches synced; starting workers', { queue: wiring.queueName, workers: options.workerThreads, contents: store.size });
     scheduleResync();
     const controller = runController({
@@ -205,6 +217,7 @@ export function startKindController<T extends ContentObject>(wiring: KindWiring<
 
   return {
     synced: () => synced,
+    whenSynced: whenSynced.promise,
     done,
     async stop() {
       stopTaking.abort(new Error('shutting down'));

@@ -42,6 +42,8 @@ export interface RunDeps {
 }
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** Longest the start-up checks wait for the caches to sync before they run anyway. */
+const CHECKS_START_MS = 2_000;
 
 /** Resolves when `signal` aborts. */
 function untilAborted(signal: AbortSignal): Promise<void> {
@@ -96,17 +98,24 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
   let http: { close(): Promise<void> } | undefined;
   let election: SidecarLeaderElection | undefined;
   let driverReady = false;
-  // Start-up diagnostics (API server, CRDs, RBAC) run while the driver is dialled and probed; the
-  // report is logged once the driver answered, before leader election and the informers.
+  // Start-up diagnostics (API server, CRDs, RBAC: ~20 requests and their answers) stay off the
+  // path to the first action: they start once the content caches synced, or CHECKS_START_MS after
+  // the driver answered if they have not (a standby; or an informer that cannot list, which is
+  // what the report is there to explain). The report is logged when they answer; nothing waits.
   const checksDone = new AbortController();
-  const kubeChecks = runKubeChecks({
-    options,
-    version: readPackageVersion(import.meta.url),
-    clock,
-    log,
-    signal: AbortSignal.any([stop.signal, checksDone.signal]),
-    reportKubeConfigError: false,
-  }).catch((): CheckItem[] => []);
+  const checksMayStart = Promise.withResolvers<void>();
+  const kubeChecks = checksMayStart.promise
+    .then(() =>
+      runKubeChecks({
+        options,
+        version: readPackageVersion(import.meta.url),
+        clock,
+        log,
+        signal: AbortSignal.any([stop.signal, checksDone.signal]),
+        reportKubeConfigError: false,
+      }),
+    )
+    .catch((): CheckItem[] => []);
   const serveDiagnostics = async (): Promise<void> => {
     const address = options.httpEndpoint || options.metricsAddress;
     if (address === '') return;
@@ -142,23 +151,24 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     });
     metrics.setDriverName(driver.driverName);
     driverReady = true;
+    const checksTimer = clock.setTimer(() => checksMayStart.resolve(), CHECKS_START_MS, { unref: true });
+    stop.signal.addEventListener('abort', () => checksTimer.cancel(), { once: true });
     try {
       logDriver(log, driver);
-      logReport(
-        {
-          items: [
-            ...(await kubeChecks),
-            await runSocketCheck(options),
-            ...driverItems({
-              kind: 'ok',
-              driverName: driver.driverName,
-              controllerCapabilities: driver.controllerCapabilities,
-              groupSnapshotsWanted: driver.groupSnapshotsEnabled,
-              groupControllerCapabilities: driver.groupControllerCapabilities,
-            }),
-          ],
+      // Logged when the API checks answer (see checksMayStart), without holding up leader election
+      // and the controller: against a slow API server they would put seconds on every rollout.
+      const items = driverItems({
+        kind: 'ok',
+        driverName: driver.driverName,
+        controllerCapabilities: driver.controllerCapabilities,
+        groupSnapshotsWanted: driver.groupSnapshotsEnabled,
+        groupControllerCapabilities: driver.groupControllerCapabilities,
+      });
+      void Promise.all([kubeChecks, runSocketCheck(options)]).then(
+        ([kube, socket]) => {
+          if (!checksDone.signal.aborted) logReport({ items: [...kube, socket, ...items] }, log);
         },
-        log,
+        (err: unknown) => log.warn('Start-up check could not run', { err }),
       );
       // Everything above ran in every replica (upstream); informers and workers run only in the leader.
       if (options.leaderElection) {
@@ -183,6 +193,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
           snapshotter: driver.snapshotter,
           metrics,
         });
+        void controller.whenSynced.then(() => checksMayStart.resolve());
         const failed = controller.done.then(
           () => undefined,
           (err: unknown) => {
@@ -207,7 +218,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
       return err.exitCode;
     }
     if (err instanceof KubeConfigError) {
-      log.error(`${err.message}. Remedy: ${err.remedy}`);
+      log.error(err.message); // the message ends with the remedy
       return 1;
     }
     if (err instanceof HttpEndpointError) {

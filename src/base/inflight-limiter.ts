@@ -17,6 +17,7 @@
 //     reservation nobody claims expires after grantTtlMs or when its key's pass ends.
 
 import type { Clock, TimerHandle } from './clock.js';
+import { CodedError } from './coded-error.js';
 
 export type CallKind = 'create' | 'delete';
 
@@ -91,11 +92,10 @@ interface Grant {
 
 const KINDS: readonly CallKind[] = ['delete', 'create'];
 
-export class InflightLimiterOptionsError extends Error {
-  readonly code = 'INFLIGHT_LIMITER_OPTIONS';
+export class InflightLimiterOptionsError extends CodedError<'INFLIGHT_LIMITER_OPTIONS'> {
+  override readonly name = 'InflightLimiterOptionsError';
   constructor(message: string) {
-    super(message);
-    this.name = 'InflightLimiterOptionsError';
+    super('INFLIGHT_LIMITER_OPTIONS', message);
   }
 }
 

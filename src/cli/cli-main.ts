@@ -1,6 +1,6 @@
 // The process front door minus the sidecar itself: parse argv + env, print help / version /
 // errors where Go's flag package and upstream main() print them, with their exit codes, and on
-// success create the logger and log upstream's "Version" line. main.ts wires it to the real
+// success create the logger and log upstream's "Version" line. src/main.ts wires it to the real
 // process; tests drive it with in-memory streams. (An entry point, so unlike the rest of cli/ it
 // may reach into observability/ for the logger.)
 
@@ -64,8 +64,11 @@ export function cliMain(
   }
 }
 
-/** package.json's version, found relative to this module (src/cli or dist/cli → repo root). */
-export function readPackageVersion(moduleUrl: string | URL): string {
+/**
+ * package.json's version, found two directories above `moduleUrl`: src/cli, dist/cli and the
+ * bundle's dist/bundle all sit two levels below the root that holds package.json.
+ */
+export function readPackageVersion(moduleUrl: string | URL = import.meta.url): string {
   try {
     const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', moduleUrl), 'utf8'));
     if (typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string') return pkg.version;

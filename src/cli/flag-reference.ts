@@ -2,7 +2,7 @@
 // from what the parser accepts (a unit test compares README.md's marked section with this output).
 // Unlike Go's usage it lists every default, zero values included.
 
-import type { FlagRow, FlagKind, FlagSupport } from './flag-table.js';
+import type { FlagRow, FlagKind, FlagSupport } from './flag-row.js';
 import { FEATURE_GATES, SIDECAR_FEATURE_GATES } from './feature-gates.js';
 import { FLAG_TABLE } from './flag-table.js';
 

@@ -4,6 +4,7 @@
 // resource.Quantity). Each `set` throws FlagValueError carrying the text Go would print after
 // "invalid value ... :".
 
+import { CodedError } from '../base/coded-error.js';
 import { formatGoDuration, parseGoDuration } from './go-duration.js';
 import { formatGoFloat, parseGoBool, parseGoFloat64, parseGoInt64, parseGoUint, StrconvError } from './go-strconv.js';
 
@@ -14,11 +15,10 @@ export interface FlagValue {
   set(text: string): void;
 }
 
-export class FlagValueError extends Error {
+export class FlagValueError extends CodedError<'invalid-flag-value'> {
   override readonly name = 'FlagValueError';
-  readonly code = 'invalid-flag-value';
   constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, options);
+    super('invalid-flag-value', message, options);
   }
 }
 
@@ -45,6 +45,17 @@ function builtin<T>(parse: (text: string) => T): (text: string) => T {
   };
 }
 
+// Custom kinds (flag.BoolFunc, component-base's verbosity) print the parser's own error text.
+function verbatim<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new FlagValueError(e instanceof Error ? e.message : String(e), { cause: e });
+    }
+  };
+}
+
 export const boolCodec: FlagCodec<boolean> = {
   typeName: '',
   isBoolFlag: true,
@@ -58,13 +69,7 @@ export const boolFuncCodec: FlagCodec<boolean> = {
   typeName: '',
   isBoolFlag: true,
   zeroText: '',
-  parse: (text) => {
-    try {
-      return parseGoBool(text);
-    } catch (e) {
-      throw new FlagValueError(e instanceof Error ? e.message : String(e), { cause: e });
-    }
-  },
+  parse: verbatim(parseGoBool),
   format: () => '',
 };
 
@@ -107,13 +112,7 @@ export const verbosityCodec: FlagCodec<number> = {
   typeName: 'value',
   isBoolFlag: false,
   zeroText: '0',
-  parse: (text) => {
-    try {
-      return parseGoUint(text, 10, 31);
-    } catch (e) {
-      throw new FlagValueError(e instanceof Error ? e.message : String(e), { cause: e });
-    }
-  },
+  parse: verbatim((text) => parseGoUint(text, 10, 31)),
   format: (v) => String(v),
 };
 

@@ -2,6 +2,7 @@
 // upstream sidecar accepts (`1h30m`, `300ms`, `.5s`, `-1m`, bare `0`; no `d`) and help output prints
 // defaults the way Go does (`15m0s`). Exact arithmetic runs on bigint nanoseconds; callers get
 // milliseconds as a number, which is exact for every realistic flag value.
+import { CodedError } from '../base/coded-error.js';
 import { goQuote } from '../base/go-quote.js';
 
 const NS_PER_UNIT: ReadonlyMap<string, bigint> = new Map([
@@ -20,12 +21,10 @@ const MAX_INT64 = (1n << 63n) - 1n;
 export type DurationErrorCode = 'invalid-duration' | 'missing-unit' | 'unknown-unit';
 
 /** A string that time.ParseDuration rejects; the message is Go's, word for word. */
-export class DurationSyntaxError extends Error {
+export class DurationSyntaxError extends CodedError<DurationErrorCode> {
   override readonly name = 'DurationSyntaxError';
-  readonly code: DurationErrorCode;
   constructor(code: DurationErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 

@@ -3,17 +3,17 @@
 // `--kube-api-qps=1e1`, `--leader-election=True`) must mean the same thing here; JavaScript's
 // Number() and parseInt() accept and reject different strings, so they are not used on raw input.
 
+import { CodedError } from '../base/coded-error.js';
+
 export type StrconvErrorCode = 'syntax' | 'range';
 
 /** A strconv failure. `code` mirrors Go's ErrSyntax / ErrRange. */
-export class StrconvError extends Error {
+export class StrconvError extends CodedError<StrconvErrorCode> {
   override readonly name = 'StrconvError';
-  readonly code: StrconvErrorCode;
   readonly fn: string;
   readonly input: string;
   constructor(code: StrconvErrorCode, fn: string, input: string) {
-    super(`strconv.${fn}: parsing ${JSON.stringify(input)}: ${code === 'syntax' ? 'invalid syntax' : 'value out of range'}`);
-    this.code = code;
+    super(code, `strconv.${fn}: parsing ${JSON.stringify(input)}: ${code === 'syntax' ? 'invalid syntax' : 'value out of range'}`);
     this.fn = fn;
     this.input = input;
   }

@@ -5,13 +5,14 @@
 // values upstream runs with come back as warnings (./validate-options.ts). Pure: no I/O, the
 // caller prints.
 
-import type { BoundFlag, FlagDraft } from './flag-table.js';
+import type { BoundFlag, FlagDraft } from './flag-row.js';
 import { resolveFeatureGates } from './feature-gates.js';
 import { FLAG_TABLE } from './flag-table.js';
 import { parseGoFlags } from './go-flag-parser.js';
 import type { LoggingFormat, Options } from './options.js';
 import { renderUsage } from './usage.js';
 import { validateOptions } from './validate-options.js';
+import { CodedError } from '../base/coded-error.js';
 
 export interface ProgramInfo {
   readonly name: string;
@@ -60,9 +61,11 @@ const OPTION_KEYS = {
 } as const satisfies Record<keyof Options, true>;
 
 /** A table row that forgot to fill its Options field: a programming error, not bad input. */
-export class IncompleteOptionsError extends Error {
+export class IncompleteOptionsError extends CodedError<'incomplete-options'> {
   override readonly name = 'IncompleteOptionsError';
-  readonly code = 'incomplete-options';
+  constructor(message: string) {
+    super('incomplete-options', message);
+  }
 }
 
 function complete(options: Partial<Options>): Options {

@@ -3,7 +3,7 @@
 // ending in `(default …)` when the default is not the kind's zero value (Go omits zero defaults;
 // the README reference lists every default).
 
-import type { FlagRow } from './flag-table.js';
+import type { FlagRow } from './flag-row.js';
 import { sortedFlagRows } from './flag-table.js';
 
 /** Go's flag.UnquoteUsage: a back-quoted word in the usage names the value, the quotes are dropped. */

@@ -4,6 +4,7 @@
 // error Result, so no reconciler bug can kill a worker or leave a key marked processing.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import type { Logger } from '../observability/logger.js';
 import type { WorkQueue } from '../queue/work-queue.js';
 import type { Result } from './result.js';
@@ -28,12 +29,11 @@ export interface RunningController {
   readonly stopped: Promise<void>;
 }
 
-export class ControllerOptionsError extends Error {
-  readonly code = 'CONTROLLER_OPTIONS';
+export class ControllerOptionsError extends CodedError<'CONTROLLER_OPTIONS'> {
+  override readonly name = 'ControllerOptionsError';
 
   constructor(message: string) {
-    super(message);
-    this.name = 'ControllerOptionsError';
+    super('CONTROLLER_OPTIONS', message);
   }
 }
 

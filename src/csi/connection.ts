@@ -9,6 +9,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Clock } from '../base/clock.js';
 import { MAX_TIMER_MS } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import type { ControllerClient } from '../gen/csi/v1/Controller.js';
 import type { GroupControllerClient } from '../gen/csi/v1/GroupController.js';
 import type { IdentityClient } from '../gen/csi/v1/Identity.js';
@@ -16,7 +17,7 @@ import type { Logger } from '../observability/logger.js';
 import { parseCsiAddress } from './csi-address.js';
 import { createCsiInterceptor, nullCallObserver, type CsiCallObserver } from './interceptor.js';
 import { loadCsiPackage } from './proto-package.js';
-import { describeSocketFacts, inspectSocket, type SocketFacts } from './socket-diagnostics.js';
+import { describeSocketFacts, inspectSocket, socketFactsRemedy, type SocketFacts } from './socket-diagnostics.js';
 
 const ConnectivityState = grpc.connectivityState;
 
@@ -62,16 +63,17 @@ export interface CsiConnection {
   close(): void;
 }
 
-export class CsiConnectError extends Error {
+export class CsiConnectError extends CodedError<'CsiConnectTimeout'> {
   override readonly name = 'CsiConnectError';
-  readonly code = 'CsiConnectTimeout';
   readonly socketPath: string;
   readonly facts: SocketFacts;
 
   constructor(params: { target: string; socketPath: string; timeoutMs: number; facts: SocketFacts }) {
     super(
+      'CsiConnectTimeout',
       `${params.target} not ready after ${params.timeoutMs / 1000}s: ` +
         describeSocketFacts(params.socketPath, params.facts),
+      { remedy: socketFactsRemedy(params.facts) },
     );
     this.socketPath = params.socketPath;
     this.facts = params.facts;

@@ -2,6 +2,8 @@
 // refuses anything else because connection-loss detection is unix-only. A bare path must never
 // reach grpc-js: it would resolve it as dns:/path (node-ecosystem.md T9).
 
+import { CodedError } from '../base/coded-error.js';
+
 export interface CsiAddress {
   /** The grpc-js target, always `unix:///abs/path`. */
   readonly target: string;
@@ -9,16 +11,18 @@ export interface CsiAddress {
   readonly socketPath: string;
 }
 
-export class CsiAddressError extends Error {
+const CSI_ADDRESS_REMEDY =
+  'expected an absolute unix socket path ("/run/csi/socket") or "unix:///run/csi/socket"; ' +
+  'only unix domain sockets are supported';
+
+export class CsiAddressError extends CodedError<'InvalidCsiAddress'> {
   override readonly name = 'CsiAddressError';
-  readonly code = 'InvalidCsiAddress';
   readonly address: string;
 
   constructor(address: string) {
-    super(
-      `invalid --csi-address ${JSON.stringify(address)}: expected an absolute unix socket path ` +
-        `("/run/csi/socket") or "unix:///run/csi/socket"; only unix domain sockets are supported`,
-    );
+    super('InvalidCsiAddress', `invalid --csi-address ${JSON.stringify(address)}: ${CSI_ADDRESS_REMEDY}`, {
+      remedy: CSI_ADDRESS_REMEDY,
+    });
     this.address = address;
   }
 }

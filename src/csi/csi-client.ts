@@ -22,7 +22,7 @@ import type { ListSnapshotsRequest } from '../gen/csi/v1/ListSnapshotsRequest.js
 import type { ListSnapshotsResponse__Output } from '../gen/csi/v1/ListSnapshotsResponse.js';
 import type { ProbeResponse__Output } from '../gen/csi/v1/ProbeResponse.js';
 import type { CsiConnection } from './connection.js';
-import { unaryCall, type CallBudget } from './unary-call.js';
+import { unaryCall, type CallBudget, type UnaryStarter } from './unary-call.js';
 
 export class CsiClient {
   private readonly connection: CsiConnection;
@@ -33,72 +33,52 @@ export class CsiClient {
     this.clock = clock;
   }
 
+  /** Every RPC goes out the same way: one unary call within the caller's budget. */
+  #call<Res>(start: UnaryStarter<Res>, budget: CallBudget): Promise<Res> {
+    return unaryCall(start, budget, this.clock);
+  }
+
   getPluginInfo(budget: CallBudget): Promise<GetPluginInfoResponse__Output> {
-    return unaryCall((o, cb) => this.connection.identity.GetPluginInfo({}, o, cb), budget, this.clock);
+    return this.#call((o, cb) => this.connection.identity.GetPluginInfo({}, o, cb), budget);
   }
 
   probe(budget: CallBudget): Promise<ProbeResponse__Output> {
-    return unaryCall((o, cb) => this.connection.identity.Probe({}, o, cb), budget, this.clock);
+    return this.#call((o, cb) => this.connection.identity.Probe({}, o, cb), budget);
   }
 
   controllerGetCapabilities(budget: CallBudget): Promise<ControllerGetCapabilitiesResponse__Output> {
-    return unaryCall((o, cb) => this.connection.controller.ControllerGetCapabilities({}, o, cb), budget, this.clock);
+    return this.#call((o, cb) => this.connection.controller.ControllerGetCapabilities({}, o, cb), budget);
   }
 
   createSnapshot(request: CreateSnapshotRequest, budget: CallBudget): Promise<CreateSnapshotResponse__Output> {
-    return unaryCall((o, cb) => this.connection.controller.CreateSnapshot(request, o, cb), budget, this.clock);
+    return this.#call((o, cb) => this.connection.controller.CreateSnapshot(request, o, cb), budget);
   }
 
   deleteSnapshot(request: DeleteSnapshotRequest, budget: CallBudget): Promise<DeleteSnapshotResponse__Output> {
-    return unaryCall((o, cb) => this.connection.controller.DeleteSnapshot(request, o, cb), budget, this.clock);
+    return this.#call((o, cb) => this.connection.controller.DeleteSnapshot(request, o, cb), budget);
   }
 
   listSnapshots(request: ListSnapshotsRequest, budget: CallBudget): Promise<ListSnapshotsResponse__Output> {
-    return unaryCall((o, cb) => this.connection.controller.ListSnapshots(request, o, cb), budget, this.clock);
+    return this.#call((o, cb) => this.connection.controller.ListSnapshots(request, o, cb), budget);
   }
 
   getSnapshot(request: GetSnapshotRequest, budget: CallBudget): Promise<GetSnapshotResponse__Output> {
-    return unaryCall((o, cb) => this.connection.controller.GetSnapshot(request, o, cb), budget, this.clock);
+    return this.#call((o, cb) => this.connection.controller.GetSnapshot(request, o, cb), budget);
   }
 
   groupControllerGetCapabilities(budget: CallBudget): Promise<GroupControllerGetCapabilitiesResponse__Output> {
-    return unaryCall(
-      (o, cb) => this.connection.groupController.GroupControllerGetCapabilities({}, o, cb),
-      budget,
-      this.clock,
-    );
+    return this.#call((o, cb) => this.connection.groupController.GroupControllerGetCapabilities({}, o, cb), budget);
   }
 
-  createVolumeGroupSnapshot(
-    request: CreateVolumeGroupSnapshotRequest,
-    budget: CallBudget,
-  ): Promise<CreateVolumeGroupSnapshotResponse__Output> {
-    return unaryCall(
-      (o, cb) => this.connection.groupController.CreateVolumeGroupSnapshot(request, o, cb),
-      budget,
-      this.clock,
-    );
+  createVolumeGroupSnapshot(request: CreateVolumeGroupSnapshotRequest, budget: CallBudget): Promise<CreateVolumeGroupSnapshotResponse__Output> {
+    return this.#call((o, cb) => this.connection.groupController.CreateVolumeGroupSnapshot(request, o, cb), budget);
   }
 
-  deleteVolumeGroupSnapshot(
-    request: DeleteVolumeGroupSnapshotRequest,
-    budget: CallBudget,
-  ): Promise<DeleteVolumeGroupSnapshotResponse__Output> {
-    return unaryCall(
-      (o, cb) => this.connection.groupController.DeleteVolumeGroupSnapshot(request, o, cb),
-      budget,
-      this.clock,
-    );
+  deleteVolumeGroupSnapshot(request: DeleteVolumeGroupSnapshotRequest, budget: CallBudget): Promise<DeleteVolumeGroupSnapshotResponse__Output> {
+    return this.#call((o, cb) => this.connection.groupController.DeleteVolumeGroupSnapshot(request, o, cb), budget);
   }
 
-  getVolumeGroupSnapshot(
-    request: GetVolumeGroupSnapshotRequest,
-    budget: CallBudget,
-  ): Promise<GetVolumeGroupSnapshotResponse__Output> {
-    return unaryCall(
-      (o, cb) => this.connection.groupController.GetVolumeGroupSnapshot(request, o, cb),
-      budget,
-      this.clock,
-    );
+  getVolumeGroupSnapshot(request: GetVolumeGroupSnapshotRequest, budget: CallBudget): Promise<GetVolumeGroupSnapshotResponse__Output> {
+    return this.#call((o, cb) => this.connection.groupController.GetVolumeGroupSnapshot(request, o, cb), budget);
   }
 }

@@ -4,6 +4,7 @@
 // and Events. Also the create-path classifier isCSIFinalError (upstream-sidecar.md §3.11).
 
 import type { ServiceError } from '@grpc/grpc-js';
+import { CodedError } from '../base/coded-error.js';
 
 /** Go's codes.Code.String() for each numeric gRPC status code (the numbers equal Go's). */
 const GO_CODE_NAMES = [
@@ -39,9 +40,8 @@ export function grpcCodeName(code: number): GrpcCodeName | undefined {
 const GO_DEADLINE_TEXT = 'context deadline exceeded';
 
 /** A CSI call that ended with a non-OK gRPC status. `code` is the stable Go-style name. */
-export class CsiRpcError extends Error {
+export class CsiRpcError extends CodedError<GrpcCodeName> {
   override readonly name = 'CsiRpcError';
-  readonly code: GrpcCodeName;
   /** Numeric gRPC status code. */
   readonly grpcCode: number;
   /** The status details (the `desc` part of the message). */
@@ -49,8 +49,7 @@ export class CsiRpcError extends Error {
 
   constructor(params: { grpcCode: number; details: string; cause?: unknown }) {
     const code = grpcCodeName(params.grpcCode) ?? 'Unknown';
-    super(`rpc error: code = ${code} desc = ${params.details}`, { cause: params.cause });
-    this.code = code;
+    super(code, `rpc error: code = ${code} desc = ${params.details}`, { cause: params.cause });
     this.grpcCode = params.grpcCode;
     this.details = params.details;
   }

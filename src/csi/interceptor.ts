@@ -1,6 +1,7 @@
 // The client interceptor every CSI call goes through: it reports each finished unary call to a
-// CsiCallObserver (the csi_sidecar_operations_seconds histogram is wired to it in app/) and,
-// at --v>=5, logs request and response with every `secrets` map stripped — the equivalent of
+// CsiCallObserver (observability's csi_sidecar_operations_seconds histogram implements it
+// structurally, without importing csi/, and app/ wires it in) and, at --v>=5, logs request and
+// response with every `secrets` map stripped — the equivalent of
 // csi-lib-utils' metrics and logging interceptors (upstream-sidecar.md §2 step 9, §6.1).
 
 import * as grpc from '@grpc/grpc-js';

@@ -2,6 +2,7 @@
 // rejects responses that break the CSI contract (missing message, empty id, unparsable int64)
 // with a CsiResponseError naming the driver and RPC instead of letting a null slip through.
 
+import { CodedError } from '../base/coded-error.js';
 import type { Snapshot__Output } from '../gen/csi/v1/Snapshot.js';
 import type { VolumeGroupSnapshot__Output } from '../gen/csi/v1/VolumeGroupSnapshot.js';
 import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
@@ -15,14 +16,13 @@ export interface ResponseContext {
 }
 
 /** The driver answered with a response the CSI spec does not allow. Not a gRPC status error. */
-export class CsiResponseError extends Error {
+export class CsiResponseError extends CodedError<'InvalidDriverResponse'> {
   override readonly name = 'CsiResponseError';
-  readonly code = 'InvalidDriverResponse';
   readonly driverName: string;
   readonly rpc: string;
 
   constructor(context: ResponseContext, problem: string) {
-    super(`CSI driver ${context.driverName} returned an invalid ${context.rpc} response: ${problem}`);
+    super('InvalidDriverResponse', `CSI driver ${context.driverName} returned an invalid ${context.rpc} response: ${problem}`);
     this.driverName = context.driverName;
     this.rpc = context.rpc;
   }

@@ -76,24 +76,41 @@ function octalMode(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 }
 
-/** One sentence (no trailing period) saying what is wrong with the socket and how to fix it. */
-export function describeSocketFacts(socketPath: string, facts: SocketFacts): string {
+/** The part of describeSocketFacts that says what to check or change; '' when it says none. */
+export function socketFactsRemedy(facts: SocketFacts): string {
   switch (facts.kind) {
     case 'missing':
-      return `socket ${socketPath} does not exist (is the CSI driver running and sharing the socket directory with this container?)`;
+      return 'is the CSI driver running and sharing the socket directory with this container?';
+    case 'permission-denied':
+      return (
+        'make the socket writable for this process, e.g. have the driver create it with mode 0660 and a ' +
+        "group this container shares (pod securityContext.fsGroup), or run the sidecar as the socket's owner"
+      );
+    case 'connectable':
+      return 'is a gRPC server listening?';
+    case 'not-a-socket':
+    case 'connect-failed':
+      return '';
+  }
+}
+
+/** One sentence (no trailing period) saying what is wrong with the socket and how to fix it. */
+export function describeSocketFacts(socketPath: string, facts: SocketFacts): string {
+  const remedy = socketFactsRemedy(facts);
+  switch (facts.kind) {
+    case 'missing':
+      return `socket ${socketPath} does not exist (${remedy})`;
     case 'not-a-socket':
       return `${socketPath} exists but is not a unix socket (mode ${octalMode(facts.mode)})`;
     case 'permission-denied':
       return (
         `permission denied connecting to ${socketPath}: this process runs as uid ${facts.processUid ?? '?'} ` +
         `gid ${facts.processGid ?? '?'}, the socket is owned by uid ${facts.ownerUid} gid ${facts.ownerGid} ` +
-        `with mode ${octalMode(facts.mode)}; make the socket writable for this process, e.g. have the driver ` +
-        `create it with mode 0660 and a group this container shares (pod securityContext.fsGroup), or run ` +
-        `the sidecar as the socket's owner`
+        `with mode ${octalMode(facts.mode)}; ${remedy}`
       );
     case 'connect-failed':
       return `connecting to ${socketPath} fails with ${facts.errno}`;
     case 'connectable':
-      return `${socketPath} accepts connections but the gRPC handshake did not complete (is a gRPC server listening?)`;
+      return `${socketPath} accepts connections but the gRPC handshake did not complete (${remedy})`;
   }
 }

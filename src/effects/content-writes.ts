@@ -4,26 +4,28 @@
 // - metadata patches touch only the key they own (one annotation by merge patch, one finalizer by
 //   a test+remove JSON patch at its index), so a concurrent write by the snapshot-controller
 //   survives; nothing rebuilds a whole annotation map or finalizer list from a cache;
-// - no write when nothing changes.
+// - no write when nothing changes;
+// - every response's resourceVersion is recorded (OwnWriteRecorder), so the watch event of our own
+//   write is not a sync (the whole rule: controller/content-event-source.ts).
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { isConflict, isInvalid, isNotFound } from '../kube/kube-api-error.js';
 import type { KubeObject } from '../kube/types.js';
-import type { ContentApi, OwnWrites } from './ports.js';
+import type { ContentApi, OwnWriteRecorder } from './ports.js';
 
 const MAX_CONFLICT_RETRIES = 3;
 
-export class ContentGoneError extends Error {
-  readonly code = 'CONTENT_GONE';
+export class ContentGoneError extends CodedError<'CONTENT_GONE'> {
+  override readonly name = 'ContentGoneError';
   constructor(name: string, options?: { readonly cause?: unknown }) {
-    super(`content ${name} no longer exists`, options);
-    this.name = 'ContentGoneError';
+    super('CONTENT_GONE', `content ${name} no longer exists`, options);
   }
 }
 
 export interface WriterDeps<T extends KubeObject> {
   readonly api: ContentApi<T>;
-  readonly ownWrites: OwnWrites;
+  readonly ownWrites: OwnWriteRecorder;
   readonly clock: Clock;
 }
 

@@ -20,11 +20,13 @@ export interface EventSink {
   warning(object: InvolvedObject, reason: string, message: string): void;
 }
 
-/** Resource versions written by this process, so their watch events do not trigger syncs. */
-export interface OwnWrites {
+/**
+ * Where the writer reports the resourceVersion of each write it made. The event source
+ * (controller/content-event-source.ts) owns the log behind it and reads it back, so the watch event
+ * of our own write does not trigger a sync; effects only ever record.
+ */
+export interface OwnWriteRecorder {
   record(name: string, resourceVersion: string | undefined): void;
-  isOwn(name: string, resourceVersion: string): boolean;
-  forget(name: string): void;
 }
 
 export type { JsonPatchOp, KubePatch };

@@ -8,6 +8,7 @@
 // count grows, as upstream's) and only status.error is written, never readyToUse.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError, type CodedErrorOptions } from '../base/coded-error.js';
 import type { CallKind, CallSlots, Permit } from '../base/inflight-limiter.js';
 import { CsiRpcError } from '../csi/grpc-errors.js';
 import type { Secrets, Snapshotter } from '../csi/snapshotter.js';
@@ -20,7 +21,7 @@ import type { ContentKind } from '../snapshot/kind-vocabulary.js';
 import { deleteFailure, operationFailure } from '../snapshot/failure.js';
 import type { SecretRef } from '../snapshot/secret-reference.js';
 import { ContentGoneError, ContentWriter } from './content-writes.js';
-import type { ContentApi, EventSink, OwnWrites, SecretSource } from './ports.js';
+import type { ContentApi, EventSink, OwnWriteRecorder, SecretSource } from './ports.js';
 import { goQuote } from '../base/go-quote.js';
 
 export type StepOutcome<T> =
@@ -45,11 +46,10 @@ export class StepPass {
   readonly credentials = new Map<string, Secrets>();
 }
 
-export class StepFailedError extends Error {
-  readonly code = 'STEP_FAILED';
-  constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, options);
-    this.name = 'StepFailedError';
+export class StepFailedError extends CodedError<'STEP_FAILED'> {
+  override readonly name = 'StepFailedError';
+  constructor(message: string, options?: CodedErrorOptions) {
+    super('STEP_FAILED', message, options);
   }
 }
 
@@ -59,7 +59,7 @@ export interface StepExecutorDeps<T extends KubeObject> {
   readonly snapshotter: Snapshotter;
   readonly secrets: SecretSource;
   readonly events: EventSink;
-  readonly ownWrites: OwnWrites;
+  readonly ownWrites: OwnWriteRecorder;
   readonly clock: Clock;
   readonly timeoutMs: number;
   readonly timeoutText: string;
@@ -127,27 +127,19 @@ export class StepExecutor<T extends KubeObject> {
     const { adapter } = this.#d;
     const v = adapter.vocabulary;
     const name = obj.metadata.name;
-    const slot = this.#acquire('create', obj, action.request.sourceVolumeHandles);
-    if (slot.kind === 'throttled') return slot;
-    const permit = slot.permit;
-    let secrets;
-    try {
-      secrets = await this.#secrets(action.request.secret, signal, pass);
-    } catch (err) {
-      permit?.release();
-      throw err;
-    }
-    if (!secrets.ok) {
-      permit?.release();
+    const call = await this.#prepareCall('create', obj, action.request.sourceVolumeHandles, action.request.secret, signal, pass);
+    if (call.kind === 'throttled') return call;
+    if (call.kind === 'no-credentials') {
       // The annotation stays: an earlier attempt may have reached the driver. Only the give-up
       // bound of a requested deletion releases it.
-      const failure = this.#createCredentialsFailure(obj, action.phase, secrets);
+      const failure = this.#createCredentialsFailure(obj, action.phase, call);
       if (action.giveUp !== undefined) return this.#abandonCreate(obj, action.giveUp, failure.message, signal);
       return this.#fail(obj, failure, undefined, signal);
     }
+    const { permit, secrets } = call;
     let state: DriverState;
     try {
-      state = await adapter.create(this.#d.snapshotter, action.request, secrets.data, this.#budget(signal));
+      state = await adapter.create(this.#d.snapshotter, action.request, secrets, this.#budget(signal));
       // The slot covers the CSI call only, never the API writes that follow it.
       permit?.release();
     } catch (err) {
@@ -204,23 +196,15 @@ export class StepExecutor<T extends KubeObject> {
     const name = obj.metadata.name;
     const source = adapter.toView(obj).source;
     // A pre-provisioned content names no source volume: its delete counts against the limit only.
-    const slot = this.#acquire('delete', obj, source.type === 'dynamic' ? source.volumeHandles : []);
-    if (slot.kind === 'throttled') return slot;
-    const permit = slot.permit;
-    let secrets;
-    try {
-      secrets = await this.#secrets(action.request.secret, signal);
-    } catch (err) {
-      permit?.release();
-      throw err;
+    const call = await this.#prepareCall('delete', obj, source.type === 'dynamic' ? source.volumeHandles : [], action.request.secret, signal);
+    if (call.kind === 'throttled') return call;
+    if (call.kind === 'no-credentials') {
+      const error = v.text.deleteInputParameters(name, call.error);
+      return this.#fail(obj, deleteFailure(v, 'credentials', error, call.remedy), undefined, signal);
     }
-    if (!secrets.ok) {
-      permit?.release();
-      const error = v.text.deleteInputParameters(name, secrets.error);
-      return this.#fail(obj, deleteFailure(v, 'credentials', error, secrets.remedy), undefined, signal);
-    }
+    const { permit, secrets } = call;
     try {
-      await adapter.delete(this.#d.snapshotter, action.request, secrets.data, this.#budget(signal));
+      await adapter.delete(this.#d.snapshotter, action.request, secrets, this.#budget(signal));
     } catch (err) {
       permit?.release();
       if (signal.aborted) throw err;
@@ -277,6 +261,39 @@ export class StepExecutor<T extends KubeObject> {
     this.#warn(released, v.createAbandonedReason, message);
     this.#d.onPossibleOrphan?.(v.kind);
     return progress(released);
+  }
+
+  /**
+   * What a create or delete call needs before it goes out, in upstream's order: a backend slot,
+   * then the credentials. A slot is never held past this when the credentials cannot be read.
+   */
+  async #prepareCall(
+    kind: CallKind,
+    obj: T,
+    volumes: readonly string[],
+    ref: SecretRef | null,
+    signal: AbortSignal,
+    pass?: StepPass,
+  ): Promise<
+    | { readonly kind: 'go'; readonly permit: Permit | undefined; readonly secrets: Secrets }
+    | { readonly kind: 'throttled'; readonly retryAfterMs: number }
+    | { readonly kind: 'no-credentials'; readonly error: string; readonly remedy: string }
+  > {
+    const slot = this.#acquire(kind, obj, volumes);
+    if (slot.kind === 'throttled') return slot;
+    const permit = slot.permit;
+    let secrets;
+    try {
+      secrets = await this.#secrets(ref, signal, pass);
+    } catch (err) {
+      permit?.release();
+      throw err;
+    }
+    if (!secrets.ok) {
+      permit?.release();
+      return { kind: 'no-credentials', error: secrets.error, remedy: secrets.remedy };
+    }
+    return { kind: 'go', permit, secrets: secrets.data };
   }
 
   /** A slot for one CSI create/delete call; a `permit` of undefined means no limiter is configured. */

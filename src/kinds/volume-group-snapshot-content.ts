@@ -8,16 +8,14 @@
 import type { GroupSnapshotResult, SnapshotResult, Snapshotter } from '../csi/snapshotter.js';
 import { CsiRpcError } from '../csi/grpc-errors.js';
 import type { VolumeGroupSnapshotContent } from '../kube/types.js';
-import * as K from '../snapshot/keys.js';
 import { GROUP } from '../snapshot/kind-vocabulary.js';
 import type { ContentView, SourceView } from '../snapshot/content-view.js';
+import { contentView } from './content-view-common.js';
+import { clearedFields, mergeReadiness, nonEmpty } from './status-merge.js';
 import type { DriverState, KindAdapter } from './kind-adapter.js';
 
 function toView(obj: VolumeGroupSnapshotContent): ContentView {
-  const meta = obj.metadata;
-  const ann = meta.annotations ?? {};
-  const spec = obj.spec;
-  const src = spec.source ?? {};
+  const src = obj.spec.source ?? {};
   let source: SourceView = { type: 'none' };
   const volumeHandles = (src.volumeHandles ?? []).filter((h) => h !== '');
   const pre = src.groupSnapshotHandles;
@@ -27,23 +25,11 @@ function toView(obj: VolumeGroupSnapshotContent): ContentView {
     source = { type: 'pre-provisioned', handle: pre.volumeGroupSnapshotHandle, memberHandles: pre.volumeSnapshotHandles ?? [] };
   }
   const st = obj.status ?? undefined;
-  return {
-    vocabulary: GROUP,
-    name: meta.name,
-    deleting: meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null,
-    deletionTimestamp: meta.deletionTimestamp ?? undefined,
-    deletionPolicy: spec.deletionPolicy,
-    driver: spec.driver,
-    className: spec.volumeGroupSnapshotClassName ?? undefined,
-    boundUid: spec.volumeGroupSnapshotRef?.uid ?? '',
-    boundName: spec.volumeGroupSnapshotRef?.name ?? '',
-    boundNamespace: spec.volumeGroupSnapshotRef?.namespace ?? '',
+  return contentView(GROUP, obj, {
+    className: obj.spec.volumeGroupSnapshotClassName ?? undefined,
+    boundRef: obj.spec.volumeGroupSnapshotRef,
     source,
-    beingCreated: K.ANN_GROUP_BEING_CREATED in ann,
-    beingDeleted: K.ANN_GROUP_BEING_DELETED in ann,
     groupMember: false,
-    hasFinalizer: (meta.finalizers ?? []).includes(K.FINALIZER_GROUP_CONTENT),
-    secretAnnotations: { name: ann[K.ANN_GROUP_DELETION_SECRET_NAME], namespace: ann[K.ANN_GROUP_DELETION_SECRET_NAMESPACE] },
     status:
       st === undefined
         ? undefined
@@ -54,7 +40,7 @@ function toView(obj: VolumeGroupSnapshotContent): ContentView {
             errorMessage: st.error?.message,
             memberHandles: (st.volumeSnapshotInfoList ?? []).map((i) => i.snapshotHandle ?? '').filter((h) => h !== ''),
           },
-  };
+  });
 }
 
 /** metav1.Time: RFC 3339 in UTC with whole seconds, as the Go client writes it. */
@@ -82,25 +68,16 @@ function statusPatch(obj: VolumeGroupSnapshotContent, s: DriverState, nowNs: big
   const patch: Record<string, unknown> = {};
   // The handle is never overwritten (CRD: immutable once set); the list is filled once.
   if (!cur.volumeGroupSnapshotHandle && s.handle !== '') patch.volumeGroupSnapshotHandle = s.handle;
-  if (cur.readyToUse !== s.readyToUse) {
-    patch.readyToUse = s.readyToUse;
-    if (s.readyToUse && cur.error !== undefined) patch.error = null;
-  }
+  mergeReadiness(patch, cur, s.readyToUse);
   if (!cur.creationTime) patch.creationTime = creationTime;
   if ((cur.volumeSnapshotInfoList ?? []).length === 0 && s.members.length > 0) patch.volumeSnapshotInfoList = s.members.map(infoEntry);
-  return Object.keys(patch).length === 0 ? null : patch;
+  return nonEmpty(patch);
 }
 
 function clearedStatus(obj: VolumeGroupSnapshotContent): Record<string, unknown> | null {
-  const st = obj.status ?? undefined;
-  if (st === undefined) return null;
-  const patch: Record<string, unknown> = {};
   // Upstream clearGroupSnapshotContentStatus clears these four and keeps the member list (the
   // single kind keeps its error; the group kind does not).
-  for (const field of ['volumeGroupSnapshotHandle', 'readyToUse', 'creationTime', 'error'] as const) {
-    if (st[field] !== undefined && st[field] !== null) patch[field] = null;
-  }
-  return Object.keys(patch).length === 0 ? null : patch;
+  return clearedFields(obj.status ?? undefined, ['volumeGroupSnapshotHandle', 'readyToUse', 'creationTime', 'error']);
 }
 
 function fromGroup(g: GroupSnapshotResult, members: readonly SnapshotResult[]): DriverState {

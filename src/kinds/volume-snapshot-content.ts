@@ -7,34 +7,21 @@ import type { VolumeSnapshotContent } from '../kube/types.js';
 import * as K from '../snapshot/keys.js';
 import { SINGLE } from '../snapshot/kind-vocabulary.js';
 import type { ContentView, SourceView } from '../snapshot/content-view.js';
+import { contentView } from './content-view-common.js';
+import { clearedFields, mergeReadiness, nonEmpty } from './status-merge.js';
 import type { DriverState, KindAdapter } from './kind-adapter.js';
 
 function toView(obj: VolumeSnapshotContent): ContentView {
-  const meta = obj.metadata;
-  const ann = meta.annotations ?? {};
-  const spec = obj.spec;
-  const src = spec.source ?? {};
+  const src = obj.spec.source ?? {};
   let source: SourceView = { type: 'none' };
   if (src.volumeHandle !== undefined && src.volumeHandle !== '') source = { type: 'dynamic', volumeHandles: [src.volumeHandle] };
   else if (src.snapshotHandle !== undefined && src.snapshotHandle !== '') source = { type: 'pre-provisioned', handle: src.snapshotHandle, memberHandles: [] };
   const st = obj.status ?? undefined;
-  return {
-    vocabulary: SINGLE,
-    name: meta.name,
-    deleting: meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null,
-    deletionTimestamp: meta.deletionTimestamp ?? undefined,
-    deletionPolicy: spec.deletionPolicy,
-    driver: spec.driver,
-    className: spec.volumeSnapshotClassName ?? undefined,
-    boundUid: spec.volumeSnapshotRef?.uid ?? '',
-    boundName: spec.volumeSnapshotRef?.name ?? '',
-    boundNamespace: spec.volumeSnapshotRef?.namespace ?? '',
+  return contentView(SINGLE, obj, {
+    className: obj.spec.volumeSnapshotClassName ?? undefined,
+    boundRef: obj.spec.volumeSnapshotRef,
     source,
-    beingCreated: K.ANN_BEING_CREATED in ann,
-    beingDeleted: K.ANN_BEING_DELETED in ann,
-    groupMember: K.ANN_GROUP_MEMBER_HANDLE in ann,
-    hasFinalizer: (meta.finalizers ?? []).includes(K.FINALIZER_CONTENT),
-    secretAnnotations: { name: ann[K.ANN_DELETION_SECRET_NAME], namespace: ann[K.ANN_DELETION_SECRET_NAMESPACE] },
+    groupMember: K.ANN_GROUP_MEMBER_HANDLE in (obj.metadata.annotations ?? {}),
     status:
       st === undefined
         ? undefined
@@ -45,7 +32,7 @@ function toView(obj: VolumeSnapshotContent): ContentView {
             errorMessage: st.error?.message,
             memberHandles: [],
           },
-  };
+  });
 }
 
 function statusPatch(obj: VolumeSnapshotContent, s: DriverState, nowNs: bigint): Record<string, unknown> | null {
@@ -59,24 +46,15 @@ function statusPatch(obj: VolumeSnapshotContent, s: DriverState, nowNs: bigint):
   }
   const patch: Record<string, unknown> = {};
   if (!cur.snapshotHandle) patch.snapshotHandle = s.handle;
-  if (cur.readyToUse !== s.readyToUse) {
-    patch.readyToUse = s.readyToUse;
-    if (s.readyToUse && cur.error !== undefined) patch.error = null;
-  }
+  mergeReadiness(patch, cur, s.readyToUse);
   if (cur.creationTime === undefined || cur.creationTime === null) patch.creationTime = creationTime;
   if ((cur.restoreSize === undefined || cur.restoreSize === null) && s.sizeBytes > 0n) patch.restoreSize = s.sizeBytes;
   if (!cur.volumeGroupSnapshotHandle && s.groupHandle !== '') patch.volumeGroupSnapshotHandle = s.groupHandle;
-  return Object.keys(patch).length === 0 ? null : patch;
+  return nonEmpty(patch);
 }
 
 function clearedStatus(obj: VolumeSnapshotContent): Record<string, unknown> | null {
-  const st = obj.status ?? undefined;
-  if (st === undefined) return null;
-  const patch: Record<string, unknown> = {};
-  for (const field of ['snapshotHandle', 'readyToUse', 'creationTime', 'restoreSize'] as const) {
-    if (st[field] !== undefined && st[field] !== null) patch[field] = null;
-  }
-  return Object.keys(patch).length === 0 ? null : patch;
+  return clearedFields(obj.status ?? undefined, ['snapshotHandle', 'readyToUse', 'creationTime', 'restoreSize']);
 }
 
 function fromSnapshot(s: { snapshotId: string; readyToUse: boolean; creationTimeNs: bigint | null; sizeBytes: bigint; groupSnapshotId: string }): DriverState {

@@ -14,16 +14,22 @@
 // - 410 Gone (HTTP or ERROR event) relists; objects missing from the relist are delivered as
 //   DELETED with the last known object;
 // - handlers get (type, old, new) where old is our cached copy; cached objects are frozen.
+// This module is the list/watch session; the cache and the fan-out to handlers are
+// informer-cache.ts, the paginated LIST list-pager.ts, the failure log list-watch-failures.ts.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
-import { KubeApiError, KubeRequestError, isForbidden, isGone, isNotFound, type KubeStatus } from './kube-api-error.js';
+import { InformerCache, type InformerHandler } from './informer-cache.js';
+import { KubeApiError, KubeRequestError, isGone, type KubeStatus } from './kube-api-error.js';
 import type { KubeTransport } from './kube-transport.js';
 import type { ResourceClient } from './resource-client.js';
+import { listAllPages } from './list-pager.js';
+import { ListWatchFailureLog } from './list-watch-failures.js';
 import { collectionPath } from './resources.js';
 import { toStoredObject } from './stored-object.js';
 import type { KubeObject } from './types.js';
-import { readWatchEvents, WatchStalledError, type WatchEvent } from './watch-stream.js';
+import { readWatchEvents, type WatchEvent } from './watch-stream.js';
 
 /** client-go reflector: a watch that ends sooner than this with no event is an error. */
 const VERY_SHORT_WATCH_MS = 1000;
@@ -33,21 +39,19 @@ const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 /** A server without WatchList answers a sendInitialEvents watch with 400/422 (403 is RBAC: retried). */
 function refusesStreamingList(err: unknown): boolean {
-  return err instanceof KubeApiError && (err.code === 400 || err.code === 422 || err.code === 501);
+  return err instanceof KubeApiError && (err.httpStatus === 400 || err.httpStatus === 422 || err.httpStatus === 501);
 }
 
-class StreamingListIgnored extends Error {
+class StreamingListIgnored extends CodedError<'StreamingListIgnored'> {
   override readonly name = 'StreamingListIgnored';
 
   constructor() {
-    super('the API server ignored sendInitialEvents (a bookmark came before the initial-events-end one)');
+    super('StreamingListIgnored', 'the API server ignored sendInitialEvents (a bookmark came before the initial-events-end one)');
   }
 }
 
-export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
-
-/** DELETED: newObj is the final state (from the watch, or our last copy after a relist). */
-export type InformerHandler<T> = (type: InformerEventType, oldObj: T | undefined, newObj: T) => void;
+// Handlers are part of the informer's public face; their types live with the fan-out.
+export type { InformerEventType, InformerHandler } from './informer-cache.js';
 
 export interface InformerOptions<T extends KubeObject> {
   readonly client: ResourceClient<T>;
@@ -87,11 +91,8 @@ export interface InformerOptions<T extends KubeObject> {
 export class Informer<T extends KubeObject> {
   readonly #o: Required<Omit<InformerOptions<T>, 'labelSelector' | 'logger' | 'streamingList'>> & { labelSelector: string | undefined };
   readonly #log: Logger;
-  readonly #cache = new Map<string, T>();
-  readonly #handlers = new Set<InformerHandler<T>>();
-  readonly #synced = Promise.withResolvers<void>();
+  readonly #cache: InformerCache<T>;
   readonly #resource: string;
-  #hasSynced = false;
   #rv = '';
   #needList = true;
   /** Whether the next list is a streaming one; cleared for good when the server refuses it. */
@@ -100,7 +101,7 @@ export class Informer<T extends KubeObject> {
   /** Monotonic time the current watch was opened. */
   #watchStartedAt = 0;
   #running = false;
-  readonly #reported = new Set<string>();
+  readonly #failures: ListWatchFailureLog;
 
   constructor(options: InformerOptions<T>) {
     this.#streaming = options.streamingList ?? true;
@@ -119,30 +120,22 @@ export class Informer<T extends KubeObject> {
     const r = options.client.resource;
     this.#resource = `${r.plural}.${r.group}`;
     this.#log = (options.logger ?? nullLogger).with({ informer: this.#resource });
+    this.#cache = new InformerCache<T>(this.#log);
+    this.#failures = new ListWatchFailureLog(this.#log, this.#resource);
   }
 
   /** Registers a handler; returns its removal. Handlers must not throw (a throw is logged). */
   onEvent(handler: InformerHandler<T>): () => void {
-    this.#handlers.add(handler);
-    return () => this.#handlers.delete(handler);
+    return this.#cache.onEvent(handler);
   }
 
   /** True once the first LIST completed and its events were delivered. */
   hasSynced(): boolean {
-    return this.#hasSynced;
+    return this.#cache.hasSynced();
   }
 
   waitForSync(signal: AbortSignal): Promise<void> {
-    if (this.#hasSynced) return Promise.resolve();
-    signal.throwIfAborted();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason as Error);
-      signal.addEventListener('abort', onAbort, { once: true });
-      void this.#synced.promise.then(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-    });
+    return this.#cache.waitForSync(signal);
   }
 
   get(name: string): T | undefined {
@@ -150,7 +143,7 @@ export class Informer<T extends KubeObject> {
   }
 
   list(): readonly T[] {
-    return [...this.#cache.values()];
+    return this.#cache.list();
   }
 
   /** The resourceVersion the next watch resumes from (last list, event or bookmark). */
@@ -189,7 +182,7 @@ export class Informer<T extends KubeObject> {
           delayMs = failures === 0 ? 0 : this.#backoffMs(failures);
           failures++;
         } else {
-          this.#report(err);
+          this.#failures.report(err);
           const retryAfterMs = err instanceof KubeApiError ? (err.retryAfterMs ?? 0) : 0;
           delayMs = Math.max(this.#backoffMs(failures++), retryAfterMs);
         }
@@ -205,52 +198,17 @@ export class Informer<T extends KubeObject> {
   }
 
   async #relist(signal: AbortSignal): Promise<void> {
-    const listed = new Map<string, T>();
-    let limit: number | undefined = this.#o.pageSize;
-    let cont: string | undefined;
-    let rv = '';
-    for (;;) {
-      let page;
-      try {
-        page = await this.#o.client.list({ labelSelector: this.#o.labelSelector, limit, continue: cont, signal });
-      } catch (err) {
-        if (cont === undefined || !isGone(err)) throw err;
-        // The continue token expired mid-pagination (client-go pager): one unpaginated list.
-        listed.clear();
-        cont = undefined;
-        limit = undefined;
-        continue;
-      }
-      for (const item of page.items) listed.set(item.metadata.name, toStoredObject(item));
-      rv = page.resourceVersion;
-      cont = page.continue;
-      if (cont === undefined) break;
-    }
-    this.#replaceAll(listed, rv);
+    const listed = await listAllPages(this.#o.client, { labelSelector: this.#o.labelSelector, pageSize: this.#o.pageSize, signal });
+    this.#replaceAll(listed.objects, listed.resourceVersion);
   }
 
-  /** Makes the cache the listed state: missing objects DELETED, new ADDED, changed MODIFIED. */
+  /** A completed list: the cache becomes it, and the next watch resumes from its resourceVersion. */
   #replaceAll(listed: ReadonlyMap<string, T>, rv: string): void {
-    for (const [name, old] of this.#cache) {
-      if (!listed.has(name)) {
-        this.#cache.delete(name);
-        this.#emit('DELETED', old, old);
-      }
-    }
-    for (const [name, obj] of listed) {
-      const old = this.#cache.get(name);
-      this.#cache.set(name, obj);
-      if (old === undefined) this.#emit('ADDED', undefined, obj);
-      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.#emit('MODIFIED', old, obj);
-    }
+    const firstSync = this.#cache.replaceAll(listed);
     this.#rv = rv;
     this.#needList = false;
-    this.#reported.clear();
-    if (!this.#hasSynced) {
-      this.#hasSynced = true;
-      this.#synced.resolve();
-      this.#log.v(2).info('informer synced', { objects: this.#cache.size, resourceVersion: rv });
-    }
+    this.#failures.reset();
+    if (firstSync) this.#log.v(2).info('informer synced', { objects: this.#cache.size, resourceVersion: rv });
   }
 
   /**
@@ -317,7 +275,7 @@ export class Informer<T extends KubeObject> {
       throw new KubeRequestError({ code: 'InvalidResponse', method: 'WATCH', path });
     }
     this.#watchEvents++;
-    if (this.#watchEvents === 1) this.#reported.clear();
+    if (this.#watchEvents === 1) this.#failures.reset();
     if (initial !== undefined && this.#needList) {
       this.#collectInitial(event, obj, name, rv, initial);
       return;
@@ -327,19 +285,12 @@ export class Informer<T extends KubeObject> {
       case 'BOOKMARK':
         return;
       case 'ADDED':
-      case 'MODIFIED': {
-        const stored = toStoredObject(obj);
-        const old = this.#cache.get(name);
-        this.#cache.set(name, stored);
-        this.#emit(old === undefined ? 'ADDED' : 'MODIFIED', old, stored);
+      case 'MODIFIED':
+        this.#cache.upsert(name, obj);
         return;
-      }
-      case 'DELETED': {
-        const old = this.#cache.get(name);
-        this.#cache.delete(name);
-        this.#emit('DELETED', old, toStoredObject(obj));
+      case 'DELETED':
+        this.#cache.remove(name, obj);
         return;
-      }
     }
   }
 
@@ -362,48 +313,9 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  #emit(type: InformerEventType, oldObj: T | undefined, newObj: T): void {
-    for (const handler of this.#handlers) {
-      try {
-        handler(type, oldObj, newObj);
-      } catch (err) {
-        this.#log.error('informer event handler threw', { err, type, name: newObj.metadata.name });
-      }
-    }
-  }
-
   #backoffMs(failures: number): number {
     const { initialMs, maxMs } = this.#o.backoff;
     const capped = Math.min(maxMs, initialMs * 2 ** Math.min(failures, 30));
     return capped * (0.5 + 0.5 * this.#o.random());
-  }
-
-  /** Logs a list/watch failure: the first of each kind at warning level with a remedy, repeats at V(2). */
-  #report(err: unknown): void {
-    const key = err instanceof KubeApiError ? `http-${err.code}` : err instanceof Error ? err.name : 'unknown';
-    const first = !this.#reported.has(key);
-    this.#reported.add(key);
-    if (err instanceof WatchStalledError) {
-      this.#log.v(2).info('watch stalled; restarting', { reason: err.message });
-      return;
-    }
-    const fields = { err, resource: this.#resource };
-    if (!first) {
-      this.#log.v(2).info('list/watch failed again; retrying', fields);
-    } else if (isForbidden(err)) {
-      this.#log.warn(
-        `list/watch of ${this.#resource} is forbidden: grant the verbs "list" and "watch" on ${this.#resource} ` +
-          "to the sidecar's service account (ClusterRole external-snapshotter-runner); retrying",
-        fields,
-      );
-    } else if (isNotFound(err)) {
-      this.#log.warn(
-        `the API server does not serve ${this.#resource}: the CRD is not installed; install the ` +
-          'external-snapshotter CRDs (client/config/crd); retrying',
-        fields,
-      );
-    } else {
-      this.#log.warn('list/watch failed; retrying with back-off', fields);
-    }
   }
 }

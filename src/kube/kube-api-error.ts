@@ -4,7 +4,8 @@
 // connection, TLS failure) becomes a KubeRequestError. Cancellation by the caller's own signal is
 // not an error of either kind: the signal's reason is rethrown as is.
 
-import { STATUS_CODES } from 'node:http';
+import { CodedError } from '../base/coded-error.js';
+import { http } from '../base/node-http.js';
 
 /** The subset of metav1.Status we read. */
 export interface KubeStatus {
@@ -20,6 +21,7 @@ export interface KubeApiErrorInit {
   readonly method: string;
   /** Request path without the query string (no selector values, no tokens). */
   readonly path: string;
+  /** The HTTP status code (becomes `httpStatus`; the error's `code` is its `http-NNN` form). */
   readonly code: number;
   readonly status?: KubeStatus | undefined;
   readonly retryAfterMs?: number | undefined;
@@ -27,10 +29,13 @@ export interface KubeApiErrorInit {
 
 const MAX_MESSAGE_CHARS = 1024;
 
-export class KubeApiError extends Error {
+/** `http-409`, `http-404`, …: the HTTP status as a CodedError code. */
+export type KubeApiErrorCode = `http-${number}`;
+
+export class KubeApiError extends CodedError<KubeApiErrorCode> {
   override readonly name = 'KubeApiError';
-  /** The HTTP status code (or Status.code of a watch ERROR event). */
-  readonly code: number;
+  /** The HTTP status code (or Status.code of a watch ERROR event). The isX helpers below read it. */
+  readonly httpStatus: number;
   /** metav1.Status reason (`Conflict`, `NotFound`, `Expired`, …); '' when the body had none. */
   readonly reason: string;
   /** Status.message from the apiserver (never headers, never the raw body). */
@@ -42,9 +47,9 @@ export class KubeApiError extends Error {
 
   constructor(init: KubeApiErrorInit) {
     const reason = init.status?.reason ?? '';
-    const statusMessage = (init.status?.message ?? STATUS_CODES[init.code] ?? '').slice(0, MAX_MESSAGE_CHARS);
-    super(`${init.method} ${init.path}: ${init.code}${reason ? ` ${reason}` : ''}: ${statusMessage}`);
-    this.code = init.code;
+    const statusMessage = (init.status?.message ?? http.STATUS_CODES[init.code] ?? '').slice(0, MAX_MESSAGE_CHARS);
+    super(`http-${init.code}`, `${init.method} ${init.path}: ${init.code}${reason ? ` ${reason}` : ''}: ${statusMessage}`);
+    this.httpStatus = init.code;
     this.reason = reason;
     this.statusMessage = statusMessage;
     this.method = init.method;
@@ -80,9 +85,8 @@ export function parseRetryAfterMs(header: string | undefined, nowMs: number): nu
 export type KubeRequestErrorCode = 'Timeout' | 'ConnectionFailed' | 'InvalidResponse';
 
 /** No usable HTTP response: per-request timeout, transport failure, or a body of the wrong shape. */
-export class KubeRequestError extends Error {
+export class KubeRequestError extends CodedError<KubeRequestErrorCode> {
   override readonly name = 'KubeRequestError';
-  readonly code: KubeRequestErrorCode;
   readonly method: string;
   readonly path: string;
 
@@ -93,22 +97,21 @@ export class KubeRequestError extends Error {
         : init.code === 'InvalidResponse'
           ? 'the API server returned an unexpected body'
           : 'connection to the API server failed';
-    super(`${init.method} ${init.path}: ${what}`, { cause: init.cause });
-    this.code = init.code;
+    super(init.code, `${init.method} ${init.path}: ${what}`, { cause: init.cause });
     this.method = init.method;
     this.path = init.path;
   }
 }
 
-function hasCode(err: unknown, code: number): boolean {
-  return err instanceof KubeApiError && err.code === code;
+function hasStatus(err: unknown, httpStatus: number): boolean {
+  return err instanceof KubeApiError && err.httpStatus === httpStatus;
 }
 
 /** 409: resourceVersion conflict on PUT, or AlreadyExists on create. */
-export const isConflict = (err: unknown): boolean => hasCode(err, 409);
-export const isNotFound = (err: unknown): boolean => hasCode(err, 404);
-export const isForbidden = (err: unknown): boolean => hasCode(err, 403);
+export const isConflict = (err: unknown): boolean => hasStatus(err, 409);
+export const isNotFound = (err: unknown): boolean => hasStatus(err, 404);
+export const isForbidden = (err: unknown): boolean => hasStatus(err, 403);
 /** 410: an expired resourceVersion or continue token (reason `Expired` or `Gone`). */
-export const isGone = (err: unknown): boolean => hasCode(err, 410);
+export const isGone = (err: unknown): boolean => hasStatus(err, 410);
 /** 422: validation failed, including a failed JSON-patch `test` op (apiserver patch.go). */
-export const isInvalid = (err: unknown): boolean => hasCode(err, 422);
+export const isInvalid = (err: unknown): boolean => hasStatus(err, 422);

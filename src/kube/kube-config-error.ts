@@ -2,21 +2,19 @@
 // KubeconfigInvalid variant. On its own so that kube-config.ts and credential-plugins.ts (which
 // kube-config.ts imports) can both use it without importing each other.
 
+import { CodedError } from '../base/coded-error.js';
+
 export type KubeConfigErrorCode =
   | 'KubeconfigUnreadable'
   | 'KubeconfigInvalid'
   | 'InClusterEnvMissing'
   | 'InClusterFileMissing';
 
-export class KubeConfigError extends Error {
+export class KubeConfigError extends CodedError<KubeConfigErrorCode> {
   override readonly name = 'KubeConfigError';
-  readonly code: KubeConfigErrorCode;
-  readonly remedy: string;
 
   constructor(code: KubeConfigErrorCode, problem: string, remedy: string) {
-    super(`${problem}; ${remedy}`);
-    this.code = code;
-    this.remedy = remedy;
+    super(code, `${problem}; ${remedy}`, { remedy });
   }
 }
 

@@ -9,8 +9,8 @@
 // a quarter of our busy CPU in the benchmark (bench/REPORT.md).
 // No Accept-Encoding is sent: the apiserver is one hop away, and gzip would cost CPU on both ends.
 
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { http, https } from '../base/node-http.js';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../base/clock.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
@@ -58,7 +58,7 @@ export interface KubeTransportOptions {
 }
 
 interface Sent {
-  readonly response: http.IncomingMessage;
+  readonly response: IncomingMessage;
   readonly controller: AbortController;
   readonly finish: () => void;
 }
@@ -116,7 +116,7 @@ export class KubeTransport {
       try {
         return await this.#sendOnce(req, stream);
       } catch (err) {
-        if (!(err instanceof KubeApiError) || err.code !== 429 || attempt >= this.#max429) throw err;
+        if (!(err instanceof KubeApiError) || err.httpStatus !== 429 || attempt >= this.#max429) throw err;
         const waitMs = Math.min(err.retryAfterMs ?? 1000, this.#maxRetryAfterMs);
         this.#log.v(2).info('API server asked to retry later (429)', { path: req.path, waitMs });
         await this.#clock.sleep(waitMs, req.signal);
@@ -154,8 +154,8 @@ export class KubeTransport {
         sendHeaders['Content-Length'] = Buffer.byteLength(payload);
       }
       controller.signal.throwIfAborted();
-      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        let incoming: http.IncomingMessage | undefined;
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        let incoming: IncomingMessage | undefined;
         const outgoing = this.#request(this.#url(req), { method: req.method, agent, headers: sendHeaders }, (res) => {
           incoming = res;
           resolve(res);

@@ -5,17 +5,27 @@
 //    renewTime is never compared with our clock (clock skew between nodes).
 //  - Writes are PUTs carrying the resourceVersion last read or written; a 409 means another
 //    replica won the race. A missing Lease is created (409 AlreadyExists: lost the race too).
-//  - A candidate retries every retryPeriod × [1, 2.2) (JitterFactor 1.2); the leader renews every
-//    retryPeriod, each renewal retrying for at most renewDeadline; then leadership is lost.
+//  - A candidate retries every retryPeriod × [1, 2.2) (JitterFactor 1.2), or when the holder's
+//    lease as we observed it runs out, if that comes first: client-go sleeps past the expiry by
+//    up to a whole jittered period, which a failover waits out (the validity rule is unchanged;
+//    only the wake-up moves). The leader renews every retryPeriod, each renewal retrying for at
+//    most renewDeadline; then leadership is lost.
 //  - Release writes holderIdentity '' and leaseDurationSeconds 1 (client-go ReleaseOnCancel), so
 //    a standby takes over on its next attempt instead of waiting out the lease.
-// The elector never exits the process; callers decide (upstream: exit 1 on loss).
+// The elector never exits the process; callers decide (upstream: exit 1 on loss). This module is the
+// loop (acquire, renew, release and their deadlines); the records it writes are leader-record.ts,
+// what it believes about the holder and since when is lease-observation.ts.
 
 import type { Clock } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { nullLogger, type Logger } from '../observability/logger.js';
 import { isNotFound } from './kube-api-error.js';
 import { formatMicroTime, type Lease, type LeaseApi } from './lease-api.js';
-import { NO_RECORD, recordOf, specOf, type LeaderRecord } from './leader-record.js';
+import { LeaseObservation } from './lease-observation.js';
+import { claimRecord, leaseWithRecord, recordOf, releaseOf, renewalOf, takeoverOf, type LeaderRecord } from './leader-record.js';
+
+/** After the observed expiry, so the attempt never finds the lease still valid by a rounding. */
+const EXPIRY_SLACK_MS = 5;
 
 /** client-go leaderelection.JitterFactor. */
 export const LEADER_ELECTION_JITTER_FACTOR = 1.2;
@@ -24,12 +34,10 @@ export type RenewOutcome = 'lost' | 'stopped';
 
 export type LeaderElectionErrorCode = 'LeaseNotInitialized' | 'RenewDeadlineExceeded' | 'ReleaseTimedOut';
 
-export class LeaderElectionError extends Error {
+export class LeaderElectionError extends CodedError<LeaderElectionErrorCode> {
   override readonly name = 'LeaderElectionError';
-  readonly code: LeaderElectionErrorCode;
   constructor(code: LeaderElectionErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 
@@ -68,11 +76,7 @@ export class LeaderElector {
   readonly #onLeaderChange: (isLeader: boolean) => void;
   /** The Lease object as last read or written: its resourceVersion guards our next PUT. */
   #lease: Lease | undefined;
-  #observed: LeaderRecord = NO_RECORD;
-  /** Serialized record of the last GET; a different one means the holder wrote (renewed). */
-  #observedRaw: string | undefined;
-  /** Monotonic ms when #observed was set; -Infinity = never, so nothing is valid yet. */
-  #observedTime = Number.NEGATIVE_INFINITY;
+  readonly #observed: LeaseObservation;
   #reportedLeader = '';
 
   constructor(options: LeaderElectorOptions) {
@@ -85,6 +89,7 @@ export class LeaderElector {
     this.#renewDeadlineMs = options.renewDeadlineMs;
     this.#retryMs = options.retryPeriodMs;
     this.#clock = options.clock;
+    this.#observed = new LeaseObservation(options.clock);
     this.#log = (options.logger ?? nullLogger).with({ lock: `${options.namespace}/${options.name}` });
     this.#random = options.random ?? Math.random;
     this.#onLeaderChange = options.onLeaderChange ?? (() => undefined);
@@ -92,12 +97,12 @@ export class LeaderElector {
 
   /** True while the last record we saw or wrote names us. */
   isLeader(): boolean {
-    return this.#observed.holderIdentity === this.identity;
+    return this.#observed.holder === this.identity;
   }
 
   /** The holder we last observed ('' = none). */
   leader(): string {
-    return this.#observed.holderIdentity;
+    return this.#observed.holder;
   }
 
   /**
@@ -106,7 +111,7 @@ export class LeaderElector {
    */
   check(toleranceMs: number): string | undefined {
     if (!this.isLeader()) return undefined;
-    if (this.#clock.monotonic() - this.#observedTime > this.#leaseMs + toleranceMs) {
+    if (this.#observed.ageMs() > this.#leaseMs + toleranceMs) {
       return `failed election to renew leadership on lease ${this.name}`;
     }
     return undefined;
@@ -125,7 +130,9 @@ export class LeaderElector {
         return true;
       }
       this.#log.v(4).info('Failed to acquire lease');
-      const waitMs = this.#retryMs * (1 + this.#random() * LEADER_ELECTION_JITTER_FACTOR);
+      const jitteredMs = this.#retryMs * (1 + this.#random() * LEADER_ELECTION_JITTER_FACTOR);
+      const untilExpiryMs = this.#observed.holder === '' ? Number.POSITIVE_INFINITY : this.#observed.remainingMs();
+      const waitMs = untilExpiryMs > 0 && untilExpiryMs + EXPIRY_SLACK_MS < jitteredMs ? untilExpiryMs + EXPIRY_SLACK_MS : jitteredMs;
       try {
         await this.#clock.sleep(waitMs, signal);
       } catch {
@@ -145,7 +152,7 @@ export class LeaderElector {
       if (!renewed) {
         this.#onLeaderChange(false);
         if (signal.aborted) return 'stopped';
-        this.#log.info('Failed to renew lease', { holder: this.#observed.holderIdentity });
+        this.#log.info('Failed to renew lease', { holder: this.#observed.holder });
         return 'lost';
       }
       this.#log.v(5).info('Successfully renewed lease');
@@ -182,15 +189,14 @@ export class LeaderElector {
       this.#lease = lease;
       const remote = recordOf(lease.spec);
       if (!this.isLeader() || remote.holderIdentity !== this.identity) return true;
-      const now = formatMicroTime(this.#clock.now());
-      const released: LeaderRecord = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: remote.leaseTransitions };
+      const released = releaseOf(remote, formatMicroTime(this.#clock.now()));
       try {
         await this.#update(released, deadline.signal);
       } catch (err) {
         this.#log.error('Failed to release lease', { err });
         return false;
       }
-      this.#setObserved(released);
+      this.#observed.wrote(released);
       this.#onLeaderChange(false);
       this.#log.info('Released lease');
       return true;
@@ -226,21 +232,14 @@ export class LeaderElector {
 
   /** client-go tryAcquireOrRenew; never throws (failures are logged and return false). */
   async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
-    const now = formatMicroTime(this.#clock.now());
-    const desired: LeaderRecord = {
-      holderIdentity: this.identity,
-      leaseDurationSeconds: Math.floor(this.#leaseMs / 1000),
-      acquireTime: now,
-      renewTime: now,
-      leaseTransitions: 0,
-    };
+    const desired = claimRecord(this.identity, this.#leaseMs, formatMicroTime(this.#clock.now()));
 
     // 1. Fast path: the leader writes over the version it wrote last.
-    if (this.isLeader() && this.#isLeaseValid()) {
-      const record = { ...desired, acquireTime: this.#observed.acquireTime, leaseTransitions: this.#observed.leaseTransitions };
+    if (this.isLeader() && this.#observed.isValid()) {
+      const record = renewalOf(this.#observed.record, desired);
       try {
         await this.#update(record, signal);
-        this.#setObserved(record);
+        this.#observed.wrote(record);
         return true;
       } catch (err) {
         if (signal.aborted) return false;
@@ -259,39 +258,33 @@ export class LeaderElector {
         return false;
       }
       try {
-        this.#lease = await this.#api.create(this.#leaseObject(undefined, desired), signal);
+        this.#lease = await this.#api.create(this.#leaseWith(undefined, desired), signal);
       } catch (createErr) {
         if (!signal.aborted) this.#log.error('Error initially creating lease lock', { err: createErr });
         return false;
       }
-      this.#setObserved(desired);
+      this.#observed.wrote(desired);
       return true;
     }
     this.#lease = lease;
 
     // 3. A record we have not seen before restarts OUR expiry clock for it.
     const remote = recordOf(lease.spec);
-    const raw = JSON.stringify(remote);
-    if (raw !== this.#observedRaw) {
-      this.#setObserved(remote);
-      this.#observedRaw = raw;
-    }
-    if (remote.holderIdentity !== '' && this.#isLeaseValid() && !this.isLeader()) {
+    this.#observed.read(remote);
+    if (remote.holderIdentity !== '' && this.#observed.isValid() && !this.isLeader()) {
       this.#log.v(4).info('Lease is held and has not yet expired', { holder: remote.holderIdentity });
       return false;
     }
 
     // 4. Take it over (or renew on the slow path).
-    const record = this.isLeader()
-      ? { ...desired, acquireTime: remote.acquireTime, leaseTransitions: remote.leaseTransitions }
-      : { ...desired, leaseTransitions: remote.leaseTransitions + 1 };
+    const record = this.isLeader() ? renewalOf(remote, desired) : takeoverOf(remote, desired);
     try {
       await this.#update(record, signal);
     } catch (err) {
       if (!signal.aborted) this.#log.error('Failed to update lease', { err });
       return false;
     }
-    this.#setObserved(record);
+    this.#observed.wrote(record);
     return true;
   }
 
@@ -299,33 +292,15 @@ export class LeaderElector {
   async #update(record: LeaderRecord, signal: AbortSignal): Promise<void> {
     const base = this.#lease;
     if (base === undefined) throw new LeaderElectionError('LeaseNotInitialized', 'lease not initialized, call get or create first');
-    this.#lease = await this.#api.replace(this.#leaseObject(base, record), signal);
+    this.#lease = await this.#api.replace(this.#leaseWith(base, record), signal);
   }
 
-  #leaseObject(base: Lease | undefined, record: LeaderRecord): Lease {
-    const labels = { ...(base?.metadata.labels ?? {}), ...this.#labels };
-    const hasLabels = Object.keys(labels).length > 0;
-    const metadata = base?.metadata ?? { name: this.name, namespace: this.namespace };
-    return {
-      ...(base ?? {}),
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { ...metadata, ...(hasLabels ? { labels } : {}) },
-      spec: specOf(record),
-    };
-  }
-
-  #isLeaseValid(): boolean {
-    return this.#observedTime + this.#observed.leaseDurationSeconds * 1000 > this.#clock.monotonic();
-  }
-
-  #setObserved(record: LeaderRecord): void {
-    this.#observed = record;
-    this.#observedTime = this.#clock.monotonic();
+  #leaseWith(base: Lease | undefined, record: LeaderRecord): Lease {
+    return leaseWithRecord(base, record, { name: this.name, namespace: this.namespace, labels: this.#labels });
   }
 
   #maybeReportTransition(): void {
-    const holder = this.#observed.holderIdentity;
+    const holder = this.#observed.holder;
     if (holder === this.#reportedLeader) return;
     this.#reportedLeader = holder;
     this.#log.v(3).info('New leader detected', { leader: holder });

@@ -2,27 +2,28 @@
 // from base64 to UTF-8 strings (CSI secrets are map<string,string>). Errors name only
 // `namespace/name` and the failure class — never keys' values, and never the response body.
 
+import { CodedError } from '../base/coded-error.js';
 import { isForbidden, isNotFound } from './kube-api-error.js';
 import type { KubeTransport } from './kube-transport.js';
 
 export type SecretReadErrorCode = 'SecretNotFound' | 'SecretForbidden' | 'SecretReadFailed';
 
-export class SecretReadError extends Error {
+export class SecretReadError extends CodedError<SecretReadErrorCode> {
   override readonly name = 'SecretReadError';
-  readonly code: SecretReadErrorCode;
   readonly namespace: string;
   readonly secretName: string;
 
   constructor(code: SecretReadErrorCode, namespace: string, secretName: string, cause?: unknown) {
     const ref = `${namespace}/${secretName}`;
+    const remedy =
+      code === 'SecretForbidden' ? `grant "get" on secrets in namespace ${namespace} to the sidecar's service account` : '';
     const what =
       code === 'SecretNotFound'
         ? `secret ${ref} not found`
         : code === 'SecretForbidden'
-          ? `reading secret ${ref} is forbidden; grant "get" on secrets in namespace ${namespace} to the sidecar's service account`
+          ? `reading secret ${ref} is forbidden; ${remedy}`
           : `failed to read secret ${ref}`;
-    super(what, cause === undefined ? undefined : { cause });
-    this.code = code;
+    super(code, what, cause === undefined ? { remedy } : { remedy, cause });
     this.namespace = namespace;
     this.secretName = secretName;
   }

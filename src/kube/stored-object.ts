@@ -3,17 +3,21 @@
 // the informer, the store and the reconciler cannot be corrupted by a caller building a patch
 // (structuredClone it first). Resource version ordering lives here too.
 
+import { CodedError } from '../base/coded-error.js';
 import type { KubeObject } from './types.js';
 
-export class InvalidResourceVersionError extends Error {
+const UNSUPPORTED_SERVER = 'this API server is not supported (etcd-backed servers use integers)';
+
+export class InvalidResourceVersionError extends CodedError<'InvalidResourceVersion'> {
   override readonly name = 'InvalidResourceVersionError';
-  readonly code = 'InvalidResourceVersion';
   readonly objectName: string;
 
   constructor(objectName: string, resourceVersion: unknown) {
     super(
+      'InvalidResourceVersion',
       `object ${JSON.stringify(objectName)} has resourceVersion ${JSON.stringify(resourceVersion)}, ` +
-        'which is not a base-10 integer; this API server is not supported (etcd-backed servers use integers)',
+        `which is not a base-10 integer; ${UNSUPPORTED_SERVER}`,
+      { remedy: UNSUPPORTED_SERVER },
     );
     this.objectName = objectName;
   }

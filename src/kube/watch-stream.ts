@@ -4,6 +4,7 @@
 // lines are an error (the watch restarts), never silently skipped.
 
 import type { Clock, TimerHandle } from '../base/clock.js';
+import { CodedError } from '../base/coded-error.js';
 import { KubeRequestError } from './kube-api-error.js';
 import { parseKubeJson } from './kube-json.js';
 import type { KubeStream } from './kube-transport.js';
@@ -16,12 +17,11 @@ export interface WatchEvent {
   readonly object: Readonly<Record<string, unknown>>;
 }
 
-export class WatchStalledError extends Error {
+export class WatchStalledError extends CodedError<'WatchStalled'> {
   override readonly name = 'WatchStalledError';
-  readonly code = 'WatchStalled';
 
   constructor(stallMs: number) {
-    super(`watch received no data for ${stallMs} ms; restarting it`);
+    super('WatchStalled', `watch received no data for ${stallMs} ms; restarting it`);
   }
 }
 

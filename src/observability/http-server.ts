@@ -3,8 +3,10 @@
 // election is on; plus our /healthz (process alive) and /readyz (driver connected and caches
 // synced). Everything else is 404. Timeouts are set, unlike upstream's bare ListenAndServe.
 
-import http from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import { http } from '../base/node-http.js';
 import type { Registry } from 'prom-client';
+import { CodedError, type CodedErrorOptions } from '../base/coded-error.js';
 
 export interface DiagnosticsOptions {
   /** host:port as Go's net.Listen takes it (":8080", "127.0.0.1:8080", "[::1]:8080"). */
@@ -17,11 +19,10 @@ export interface DiagnosticsOptions {
   readonly readiness: () => string | undefined;
 }
 
-export class HttpEndpointError extends Error {
-  readonly code = 'HTTP_ENDPOINT';
-  constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, options);
-    this.name = 'HttpEndpointError';
+export class HttpEndpointError extends CodedError<'HTTP_ENDPOINT'> {
+  override readonly name = 'HttpEndpointError';
+  constructor(message: string, options?: CodedErrorOptions) {
+    super('HTTP_ENDPOINT', message, options);
   }
 }
 
@@ -35,9 +36,9 @@ export function parseListenAddress(address: string): { readonly host: string | u
   return { host: host === '' ? undefined : host, port };
 }
 
-export async function startDiagnosticsServer(opts: DiagnosticsOptions): Promise<{ readonly server: http.Server; readonly port: number; close(): Promise<void> }> {
+export async function startDiagnosticsServer(opts: DiagnosticsOptions): Promise<{ readonly server: Server; readonly port: number; close(): Promise<void> }> {
   const { host, port } = parseListenAddress(opts.address);
-  const text = (res: http.ServerResponse, code: number, body: string): void => {
+  const text = (res: ServerResponse, code: number, body: string): void => {
     res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(body);
   };
   const server = http.createServer((req, res) => {

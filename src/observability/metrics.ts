@@ -1,10 +1,14 @@
 // The Prometheus metrics, with upstream's names, labels and buckets first (dashboards built for
 // the Go sidecar keep working) and ours beside them. One private registry per process; no label
 // carries an object name, so the series count never grows with the number of contents.
+//
+// This is the bottom layer: it imports none of the layers that feed it. The producers own their
+// observer contracts (csi/interceptor.ts CsiCallObserver, queue/work-queue-metrics.ts
+// WorkQueueMetricsProvider, reconcile/reconcile-observer.ts ReconcileObserver); the shapes below
+// are what this module accepts, and the compiler checks them against those contracts where app/
+// hands `csiObserver` to the CSI connection and `workQueue` to each WorkQueue.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
-import type { CsiCallObserver, CsiCallSample } from '../csi/interceptor.js';
-import type { InFlightStats, WorkQueueMetrics, WorkQueueMetricsProvider } from '../queue/work-queue-metrics.js';
 
 /** csi-lib-utils' buckets for csi_sidecar_operations_seconds. */
 const CSI_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 25, 50, 120, 300, 600];
@@ -16,9 +20,10 @@ const WORKQUEUE_BUCKETS = exponentialBuckets(1e-8, 10, 10);
 export interface SidecarMetrics {
   readonly registry: Registry;
   /** Records CSI calls; samples before the driver name is known carry "unknown-driver", as upstream. */
-  readonly csiObserver: CsiCallObserver;
+  readonly csiObserver: CsiCallMetrics;
   setDriverName(name: string): void;
-  readonly workQueue: WorkQueueMetricsProvider;
+  /** Implements queue/'s WorkQueueMetricsProvider: the hooks of the queue named `name`. */
+  readonly workQueue: (name: string) => QueueMetricsHooks;
   setLeader(leaseName: string, isLeader: boolean): void;
   /** A create given up on after deletion was requested: a snapshot may remain on the backend (ours). */
   countPossibleOrphan(kind: string): void;
@@ -31,6 +36,36 @@ export interface SidecarMetrics {
   bindContentStates(kind: string, states: readonly string[], probe: () => ContentStateSample): void;
   /** The reconciler's observer for one kind (ours); its series exist at 0 from this call. */
   contentObserver(kind: string): ContentMetrics;
+}
+
+/** One finished CSI call, as csi/'s interceptor reports it. */
+export interface CsiCallRecord {
+  /** Full gRPC method, e.g. `/csi.v1.Controller/CreateSnapshot`. */
+  readonly method: string;
+  readonly seconds: number;
+  /** Go-style gRPC status name (`OK`, `DeadlineExceeded`, …) or `unknown-non-grpc`. */
+  readonly code: string;
+}
+
+/** Implements csi/'s CsiCallObserver (structurally). */
+export interface CsiCallMetrics {
+  observe(sample: CsiCallRecord): void;
+}
+
+/** A queue's in-flight work, read at scrape time. */
+export interface QueueInFlightSample {
+  readonly unfinishedWorkSeconds: number;
+  readonly longestRunningProcessorSeconds: number;
+}
+
+/** Implements queue/'s WorkQueueMetrics (structurally): client-go's workqueue hooks for one queue. */
+export interface QueueMetricsHooks {
+  depth(n: number): void;
+  add(): void;
+  queueDuration(seconds: number): void;
+  workDuration(seconds: number): void;
+  retry(): void;
+  bindInFlight(probe: () => QueueInFlightSample): void;
 }
 
 export interface ContentStateSample {
@@ -64,8 +99,8 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     buckets: CSI_BUCKETS,
     registers: [registry],
   });
-  const csiObserver: CsiCallObserver = {
-    observe(sample: CsiCallSample) {
+  const csiObserver: CsiCallMetrics = {
+    observe(sample: CsiCallRecord) {
       operations.observe({ driver_name: driverName, method_name: sample.method, grpc_status_code: sample.code }, sample.seconds);
     },
   };
@@ -88,7 +123,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   });
   const retries = new Counter({ name: 'workqueue_retries_total', help: '[BETA] Total number of retries handled by workqueue', labelNames: ['name'], registers: [registry] });
   // Every queue name seen so far; its in-flight gauges read 0 until a queue binds its probe.
-  const probes = new Map<string, (() => InFlightStats) | undefined>();
+  const probes = new Map<string, (() => QueueInFlightSample) | undefined>();
   new Gauge({
     name: 'workqueue_unfinished_work_seconds',
     help: '[BETA] How many seconds of work has been done that is in progress and hasn\'t been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.',
@@ -107,7 +142,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       for (const [name, probe] of probes) this.set({ name }, probe?.().longestRunningProcessorSeconds ?? 0);
     },
   });
-  const hooks = (name: string): WorkQueueMetrics => ({
+  const hooks = (name: string): QueueMetricsHooks => ({
     depth: (n) => depth.set({ name }, n),
     add: () => adds.inc({ name }),
     queueDuration: (s) => queueDuration.observe({ name }, s),
@@ -119,7 +154,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   });
   // As component-base's workqueue provider: the series of a queue exist (at 0) from the moment it is
   // named, before any add, so dashboards and alerts see the queue on a standby replica too.
-  const workQueue: WorkQueueMetricsProvider = (name): WorkQueueMetrics => {
+  const workQueue = (name: string): QueueMetricsHooks => {
     if (!probes.has(name)) {
       probes.set(name, undefined);
       depth.set({ name }, 0);

@@ -1,7 +1,8 @@
 // The work queue's metric hooks, shaped after client-go's workqueue MetricsProvider so the
 // observability module can bind prom-client with upstream's names and the `name` label
 // (csi-snapshotter-content, csi-snapshotter-groupsnapshotcontent). The queue depends only on this
-// interface, never on prom-client.
+// interface, never on prom-client; observability/metrics.ts implements it structurally without
+// importing queue/, and app/ hands it to each WorkQueue (where the compiler checks the match).
 
 export interface InFlightStats {
   /** Sum of the running time of every key being processed (workqueue_unfinished_work_seconds). */

@@ -3,13 +3,16 @@
 // readiness-poll schedule and two priorities (new/changed objects before resync, upstream #1148).
 // One Map<key, Entry> holds everything about a key, so a direct add can never leave a stale delayed
 // add behind, and an entry that is neither queued, waiting nor processing is deleted: its failure
-// and poll counts cannot leak even when a caller forgets to call forget().
+// and poll counts cannot leak even when a caller forgets to call forget(). So delays, back-off and
+// the FIFO/processing sets stay together in this one state machine over the map (the policies are
+// backoff.ts and poll-schedule.ts, the record queue-entry.ts, blocked callers waiter-list.ts).
 
 import type { Clock } from '../base/clock.js';
 import type { BackoffPolicy } from './backoff.js';
 import { KeyFifo } from './key-fifo.js';
 import { higher, newEntry, rank, type Entry, type Priority } from './queue-entry.js';
 import type { PollSchedule } from './poll-schedule.js';
+import { WaiterList } from './waiter-list.js';
 import {
   noopWorkQueueMetricsProvider,
   type InFlightStats,
@@ -32,18 +35,14 @@ export interface WorkQueueOptions {
   readonly metrics?: WorkQueueMetricsProvider;
 }
 
-interface Waiter<K> {
-  resolve(key: K | undefined): void;
-}
-
 export class WorkQueue<K extends string> {
   private readonly entries = new Map<K, Entry>();
   private readonly ready: Readonly<Record<Priority, KeyFifo<K>>> = { high: new KeyFifo(), low: new KeyFifo() };
   private readyCount = 0;
   private processingCount = 0;
   private nextTicket = 0;
-  private readonly waiters: Waiter<K>[] = [];
-  private readonly drainWaiters: Array<() => void> = [];
+  private readonly waiters = new WaiterList<K | undefined>();
+  private readonly drainWaiters = new WaiterList<DrainOutcome>();
   private shuttingDown = false;
   private readonly clock: Clock;
   private readonly backoff: BackoffPolicy;
@@ -157,21 +156,7 @@ export class WorkQueue<K extends string> {
     if (this.shuttingDown || signal?.aborted) return Promise.resolve(undefined);
     const key = this.popReady();
     if (key !== undefined) return Promise.resolve(key);
-    return new Promise<K | undefined>((resolve) => {
-      const onAbort = (): void => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        resolve(undefined);
-      };
-      const waiter: Waiter<K> = {
-        resolve: (k) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(k);
-        },
-      };
-      this.waiters.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.waiters.wait(signal, undefined);
   }
 
   /** Ends processing of key; a key added meanwhile is queued again now. */
@@ -183,7 +168,7 @@ export class WorkQueue<K extends string> {
     this.metrics.workDuration((this.clock.monotonic() - e.processingSince) / 1000);
     if (this.shuttingDown) {
       this.entries.delete(key);
-      if (this.processingCount === 0) this.drainWaiters.splice(0).forEach((wake) => wake());
+      if (this.processingCount === 0) this.drainWaiters.wakeAll('drained');
       return;
     }
     if (e.dirty) {
@@ -225,7 +210,7 @@ export class WorkQueue<K extends string> {
     this.ready.low.clear();
     this.readyCount = 0;
     this.metrics.depth(0);
-    for (const w of this.waiters.splice(0)) w.resolve(undefined);
+    this.waiters.wakeAll(undefined);
   }
 
   /** shutDown(), then waits until every key being processed is done, or the signal aborts. */
@@ -233,19 +218,7 @@ export class WorkQueue<K extends string> {
     this.shutDown();
     if (this.processingCount === 0) return Promise.resolve('drained');
     if (signal?.aborted) return Promise.resolve('aborted');
-    return new Promise<DrainOutcome>((resolve) => {
-      const onAbort = (): void => {
-        const i = this.drainWaiters.indexOf(wake);
-        if (i >= 0) this.drainWaiters.splice(i, 1);
-        resolve('aborted');
-      };
-      const wake = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve('drained');
-      };
-      this.drainWaiters.push(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.drainWaiters.wait(signal, 'aborted');
   }
 
   /** The in-flight gauges, computed on demand (scrape time). */
@@ -311,10 +284,10 @@ export class WorkQueue<K extends string> {
 
   /** Hands ready keys straight to blocked get() callers, oldest caller first. */
   private pump(): void {
-    while (this.waiters.length > 0 && this.readyCount > 0) {
+    while (this.waiters.size > 0 && this.readyCount > 0) {
       const key = this.popReady();
       if (key === undefined) return;
-      this.waiters.shift()?.resolve(key);
+      this.waiters.wakeOne(key);
     }
   }
 

@@ -1,7 +1,8 @@
 // Runs one key through decide → execute until a step is terminal, so a content goes from "new"
 // to "ready" (annotate, create, un-annotate) or from "deleting" to "gone" (delete on the driver,
 // clear status, drop the finalizer) in one pass, without waiting for watch events of its own
-// writes. The only back edge: each write's response is fed into the forward-only store.
+// writes. The only back edge: each write's response is fed into the forward-only store (how the
+// watch events of those writes are then dropped: controller/content-event-source.ts).
 
 import { Result } from '../controller/result.js';
 import { ContentGoneError } from '../effects/content-writes.js';
@@ -48,10 +49,14 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
     // remembering what this pass deleted turns the repeat into finalizer removal.
     const deletedHandles = new Set<string>();
     const pass = new StepPass();
+    // The view of the write response the last step stored: the store then holds that very object
+    // (minus managedFields, which no view reads), so the next step does not convert it again.
+    let stored: ContentView | undefined;
     for (let step = 0; step < MAX_STEPS_PER_PASS; step++) {
       const obj = store.get(key);
       if (obj === undefined) return Result.done();
-      const view = adapter.toView(obj);
+      const view = stored ?? adapter.toView(obj);
+      stored = undefined;
       const ctx = deps.context();
       let action = decide(view, ctx);
       if (action.type === 'delete-backend' && deletedHandles.has(action.request.handle)) {
@@ -84,18 +89,22 @@ export function contentReconciler<T extends KubeObject>(deps: ReconcilerDeps<T>)
         }
         return Result.error(err);
       }
-      if ((outcome.kind === 'progress' || outcome.kind === 'not-ready') && view.status?.readyToUse !== true && adapter.toView(outcome.object).status?.readyToUse === true) {
-        // Observed only on a transition this pass made: a restart never re-observes ready contents.
-        const created = Date.parse(outcome.object.metadata.creationTimestamp ?? '');
-        if (Number.isFinite(created)) observer.becameReady(Math.max(0, (ctx.nowMs - created) / 1000));
+      let after: ContentView | undefined;
+      if (outcome.kind === 'progress' || outcome.kind === 'not-ready') {
+        after = adapter.toView(outcome.object);
+        if (view.status?.readyToUse !== true && after.status?.readyToUse === true) {
+          // Observed only on a transition this pass made: a restart never re-observes ready contents.
+          const created = Date.parse(outcome.object.metadata.creationTimestamp ?? '');
+          if (Number.isFinite(created)) observer.becameReady(Math.max(0, (ctx.nowMs - created) / 1000));
+        }
       }
       if (action.type === 'delete-backend' && outcome.kind === 'progress') deletedHandles.add(action.request.handle);
       switch (outcome.kind) {
         case 'progress':
-          store.observe(outcome.object);
+          if (store.observe(outcome.object)) stored = after;
           break;
         case 'not-ready':
-          store.observe(outcome.object);
+          if (store.observe(outcome.object)) stored = after;
           polled = true;
           break;
         case 'failed':

@@ -57,3 +57,11 @@ export interface ClassView {
   readonly driver: string;
   readonly parameters: Readonly<Record<string, string>>;
 }
+
+/**
+ * Whether this sidecar handles the content: upstream isDriverMatch minus the class check (decide()
+ * reports a class of another driver as a status error instead of skipping the content).
+ */
+export function isOurContent(view: ContentView, driverName: string): boolean {
+  return view.driver === driverName && view.source.type !== 'none';
+}

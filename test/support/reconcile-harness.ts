@@ -2,19 +2,19 @@
 // an ObjectStore, the in-memory apiserver (FakeContentApi) and the scripted snapshotter
 // (FakeSnapshotter). A test names only what its scenario is about (the kind, the clock, the
 // DecisionContext fields it varies, a recording event sink, a Secret source, backend slots); the
-// rest is the quiet default: no Secrets, events dropped, the real own-write log, the 1m0s timeout.
+// rest is the quiet default: no Secrets, events dropped, a fresh own-write log, the 1m0s timeout.
 // Unit tests only: nothing here talks to a real apiserver or driver.
 
 import type { Clock } from '../../src/base/clock.js';
+import { OwnWriteLog } from '../../src/controller/own-write-log.js';
 import type { Result } from '../../src/controller/result.js';
-import type { EventSink, OwnWrites, SecretSource } from '../../src/effects/ports.js';
+import type { EventSink, SecretSource } from '../../src/effects/ports.js';
 import { StepExecutor, type StepExecutorDeps } from '../../src/effects/step-executor.js';
 import { ObjectStore } from '../../src/kube/object-store.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import type { KindAdapter } from '../../src/kinds/kind-adapter.js';
 import { nullLogger } from '../../src/observability/logger.js';
 import { contentReconciler } from '../../src/reconcile/content-reconciler.js';
-import { OwnWriteLog } from '../../src/reconcile/own-write-log.js';
 import type { ReconcileObserver } from '../../src/reconcile/reconcile-observer.js';
 import type { ClassView } from '../../src/snapshot/content-view.js';
 import type { DecisionContext } from '../../src/snapshot/decide.js';
@@ -88,7 +88,6 @@ export interface ReconcileHarnessOptions<T extends KubeObject> {
   readonly snapshotter?: FakeSnapshotter;
   readonly secrets?: SecretSource;
   readonly events?: EventSink;
-  readonly ownWrites?: OwnWrites;
   readonly timeout?: { readonly ms: number; readonly text: string };
   readonly slots?: StepExecutorDeps<T>['slots'];
   readonly onPossibleOrphan?: StepExecutorDeps<T>['onPossibleOrphan'];
@@ -99,7 +98,8 @@ export interface ReconcileHarness<T extends KubeObject> {
   readonly api: FakeContentApi<T>;
   readonly snapshotter: FakeSnapshotter;
   readonly store: ObjectStore<T>;
-  readonly ownWrites: OwnWrites;
+  /** What the executor recorded as its own writes (for an event handler wired beside it). */
+  readonly ownWrites: OwnWriteLog;
   readonly executor: StepExecutor<T>;
   readonly reconcile: (key: string, signal: AbortSignal) => Promise<Result>;
   /** One pass on `name`, with the store first given the apiserver's current copy (as the informer would). */
@@ -110,7 +110,7 @@ export function reconcileHarness<T extends KubeObject>(o: ReconcileHarnessOption
   const api = o.api ?? new FakeContentApi<T>();
   const snapshotter = o.snapshotter ?? new FakeSnapshotter();
   const store = new ObjectStore<T>();
-  const ownWrites = o.ownWrites ?? new OwnWriteLog();
+  const ownWrites = new OwnWriteLog();
   const executor = new StepExecutor<T>({
     adapter: o.adapter,
     api,

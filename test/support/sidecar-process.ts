@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SIDECAR_BIN = path.join(REPO, 'bin/csi-snapshotter');
+/** What bin/csi-snapshotter runs: the esbuild bundle, as the image does. */
+export const SIDECAR_BUNDLE = 'dist/bundle/csi-snapshotter.mjs';
 
 export interface SidecarProcess {
   readonly process: ChildProcess;
@@ -31,8 +33,8 @@ export interface StartSidecarOptions {
 }
 
 export function startSidecar(opts: StartSidecarOptions): SidecarProcess {
-  if (!fs.existsSync(path.join(REPO, 'dist/cli/main.js'))) {
-    throw new Error(`the sidecar is not built (${REPO}/dist/cli/main.js missing): run \`npm run build\` first`);
+  if (!fs.existsSync(path.join(REPO, SIDECAR_BUNDLE))) {
+    throw new Error(`the sidecar is not built (${REPO}/${SIDECAR_BUNDLE} missing): run \`npm run build\` first`);
   }
   fs.mkdirSync(opts.dir, { recursive: true });
   const name = opts.name ?? 'sidecar';

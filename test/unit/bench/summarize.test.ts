@@ -106,10 +106,10 @@ describe('command line and plan', () => {
     expect(workloadPlan({ quick: opts.quick, selected: opts.workloads }).map((w) => `${w.name}:${w.n}`)).toEqual(['W1:10', 'W4:10']);
   });
 
-  test('the full plan runs W1 at two sizes for the chart and W2 at QPS 200', () => {
+  test('the full plan runs W1 at two sizes for the chart, W3 at three for the scale curve, and W2 at QPS 200', () => {
     const full = parseBenchArgs([]);
     const plan = workloadPlan({ quick: full.quick, selected: full.workloads });
-    expect(plan.map((w) => `${w.name}:${w.n}`)).toEqual(['W1:50', 'W1:200', 'W2:2000', 'W3:10000', 'W4:200']);
+    expect(plan.map((w) => `${w.name}:${w.n}`)).toEqual(['W0:1', 'W1:50', 'W1:200', 'W2:2000', 'W3:1000', 'W3:10000', 'W3:50000', 'W4:200', 'W5:200']);
     expect(plan.find((w) => w.name === 'W2')?.flags).toContain('--kube-api-qps=200');
   });
 

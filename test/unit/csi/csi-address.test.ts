@@ -27,3 +27,11 @@ describe('parseCsiAddress', () => {
     },
   );
 });
+
+describe('CsiAddressError', () => {
+  test('the remedy is the accepted forms, and the message is the flag and value followed by it', () => {
+    const err = new CsiAddressError('tcp://x:1');
+    expect(err.remedy).toBe('expected an absolute unix socket path ("/run/csi/socket") or "unix:///run/csi/socket"; only unix domain sockets are supported');
+    expect(err.message).toBe(`invalid --csi-address "tcp://x:1": ${err.remedy}`);
+  });
+});

@@ -21,9 +21,10 @@ const conflictBody = JSON.stringify({
 });
 
 describe('KubeApiError', () => {
-  test('code, reason and message come from the Status body', () => {
+  test('httpStatus, its http-NNN code, reason and message come from the Status body', () => {
     const err = new KubeApiError({ method: 'PUT', path: '/apis/x/v1/y/a/status', code: 409, status: parseStatusBody(conflictBody) });
-    expect(err.code).toBe(409);
+    expect(err.httpStatus).toBe(409);
+    expect(err.code).toBe('http-409');
     expect(err.reason).toBe('Conflict');
     expect(err.message).toBe(
       'PUT /apis/x/v1/y/a/status: 409 Conflict: Operation cannot be fulfilled on volumesnapshotcontents "a": the object has been modified',

@@ -149,7 +149,8 @@ describe('KubeTransport and ResourceClient against a fake apiserver', () => {
     try {
       const err = await client.replaceStatus(vsc('a', '1'), signal()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KubeApiError);
-      expect((err as KubeApiError).code).toBe(409);
+      expect((err as KubeApiError).httpStatus).toBe(409);
+      expect((err as KubeApiError).code).toBe('http-409');
       expect((err as KubeApiError).reason).toBe('Conflict');
       expect((err as KubeApiError).message).not.toContain('hdr-value');
     } finally {

@@ -205,6 +205,36 @@ describe('acquire', () => {
     expect(h.api.calls).toEqual(['get', 'get']);
   });
 
+  test('a candidate whose next jittered retry falls after the observed expiry wakes at the expiry instead', async () => {
+    const h = harness();
+    h.api.writeAsOther({ holderIdentity: 'replica-b', leaseDurationSeconds: 4, leaseTransitions: 0 });
+    // random 0.5: retries 1.6 s apart, at 0, 1.6 and 3.2 s; the next would be 4.8 s, 0.8 s past the expiry at 4 s.
+    const le = h.elector({ random: () => 0.5 });
+    const acquired = track(le.acquire(h.stopper().signal));
+    await h.clock.advance(3_200);
+    expect(h.api.calls).toEqual(['get', 'get', 'get']);
+    await h.clock.advance(LEASE_MS - 3_200 + 4);
+    expect(acquired.settled).toBe(false);
+    await h.clock.advance(1);
+    expect(acquired.value).toBe(true);
+    expect(h.api.calls).toEqual(['get', 'get', 'get', 'get', 'replace']);
+    expect(h.api.spec()).toMatchObject({ holderIdentity: 'replica-a', leaseTransitions: 1 });
+  });
+
+  test('a holder renewing in time is not taken over when the candidate wakes at the expiry it observed', async () => {
+    const h = harness();
+    const other = { holderIdentity: 'replica-b', leaseDurationSeconds: 4, leaseTransitions: 0 };
+    h.api.writeAsOther({ ...other, renewTime: '2024-01-01T00:00:00.000000Z' });
+    const le = h.elector({ random: () => 0.5 });
+    const acquired = track(le.acquire(h.stopper().signal));
+    await h.clock.advance(3_900);
+    h.api.writeAsOther({ ...other, renewTime: '2024-01-01T00:00:03.900000Z' });
+    await h.clock.advance(200);
+    expect(acquired.settled).toBe(false);
+    expect(h.api.calls.filter((c) => c === 'replace')).toEqual([]);
+    expect(h.api.spec().holderIdentity).toBe('replica-b');
+  });
+
   test('losing the create race (409 AlreadyExists) leaves us a candidate that then respects the winner', async () => {
     const h = harness();
     const api = h.api;

@@ -63,3 +63,12 @@ describe('ObjectStore (forward-only by resourceVersion)', () => {
     expect(store.list().map((o) => o.metadata.name)).toEqual(['b']);
   });
 });
+
+describe('InvalidResourceVersionError', () => {
+  test('names the object and value; the remedy (an unsupported API server) ends the message', () => {
+    const err = new InvalidResourceVersionError('a', 'x1');
+    expect(err.code).toBe('InvalidResourceVersion');
+    expect(err.remedy).toBe('this API server is not supported (etcd-backed servers use integers)');
+    expect(err.message).toBe(`object "a" has resourceVersion "x1", which is not a base-10 integer; ${err.remedy}`);
+  });
+});

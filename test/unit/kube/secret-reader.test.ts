@@ -43,3 +43,21 @@ describe('SecretReader', () => {
     }
   });
 });
+
+describe('SecretReadError', () => {
+  test('forbidden: the remedy (grant get on secrets) is the message after the problem', () => {
+    const err = new SecretReadError('SecretForbidden', 'ns', 's');
+    expect(err.remedy).toBe(`grant "get" on secrets in namespace ns to the sidecar's service account`);
+    expect(err.message).toBe(`reading secret ns/s is forbidden; ${err.remedy}`);
+  });
+
+  test('not found and other failures have no remedy; a cause is kept only when given', () => {
+    const cause = new Error('boom');
+    const failed = new SecretReadError('SecretReadFailed', 'ns', 's', cause);
+    expect(failed.remedy).toBe('');
+    expect(failed.cause).toBe(cause);
+    const missing = new SecretReadError('SecretNotFound', 'ns', 's');
+    expect(missing.remedy).toBe('');
+    expect(Object.hasOwn(missing, 'cause')).toBe(false);
+  });
+});

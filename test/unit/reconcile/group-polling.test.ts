@@ -4,7 +4,7 @@
 // would deliver it. Upstream #1488: its own writes re-triggered the group sync and re-sent
 // CreateVolumeGroupSnapshot about every 800 ms; here the RPC count follows the schedule exactly.
 import { describe, expect, test } from '@jest/globals';
-import { contentEventHandler } from '../../../src/app/content-events.js';
+import { contentEventHandler } from '../../../src/controller/content-event-source.js';
 import type { Clock } from '../../../src/base/clock.js';
 import { runController, type RunningController } from '../../../src/controller/controller-loop.js';
 import type { VolumeGroupSnapshotContent } from '../../../src/kube/types.js';

@@ -4,7 +4,7 @@
 // VolumeSnapshotContents of a group are never CreateSnapshot'ed or DeleteSnapshot'ed one by one,
 // and the group's status is a merge patch with a resourceVersion precondition, never a PUT.
 import { describe, expect, test } from '@jest/globals';
-import { contentEventHandler, isOurs } from '../../../src/app/content-events.js';
+import { contentEventHandler, isOurs } from '../../../src/controller/content-event-source.js';
 import type { EventSink, SecretSource } from '../../../src/effects/ports.js';
 import type { KubeObject, VolumeGroupSnapshotContent, VolumeSnapshotContent } from '../../../src/kube/types.js';
 import type { KindAdapter } from '../../../src/kinds/kind-adapter.js';
