@@ -72,7 +72,7 @@ export function deletionBlockReason(view: ContentView, action: Action): Deletion
     case 'delete-backend':
       return 'delete-failed';
     case 'fail':
-      if (action.failure.phase === 'delete') return action.reason === 'invalid credentials' ? 'invalid-credentials' : 'invalid-input';
+      if (action.failure.phase === 'delete') return action.failure.deleteKind === 'credentials' ? 'invalid-credentials' : 'invalid-input';
       break;
     case 'remove-finalizer':
     case 'unmark-being-created':

@@ -43,8 +43,13 @@ export interface RefreshRequest {
 }
 
 /** An invalid object or input: written to status.error and announced by a Warning event. */
+/** What failed on the delete path (upstream's fixed event texts differ by it). */
+export type DeleteFailureKind = 'credentials' | 'delete' | 'clear-status';
+
 export interface Failure {
   readonly phase: Phase;
+  /** Set on the delete path: classification reads this, never the message or a reason text. */
+  readonly deleteKind?: DeleteFailureKind;
   readonly eventReason: string;
   /** The full status.error.message (upstream's prefix and text, then our remedy). */
   readonly message: string;

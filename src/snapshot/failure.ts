@@ -2,7 +2,7 @@
 // objects) and the effects (driver and API errors) use it, so every message has one shape:
 // upstream's prefix and text first (people and tools search for them), then what to do about it.
 
-import type { Failure, Phase } from './action.js';
+import type { DeleteFailureKind, Failure, Phase } from './action.js';
 import type { KindVocabulary } from './kind-vocabulary.js';
 
 export function composeMessage(prefix: string, error: string, remedy: string | undefined): string {
@@ -21,9 +21,9 @@ export function operationFailure(
   return { phase, eventReason: ev.reason, message, eventMessage: message };
 }
 
-/** Upstream's delete-path events carry fixed texts; status.error gets the detail. */
-export type DeleteFailureKind = 'credentials' | 'delete' | 'clear-status';
+export type { DeleteFailureKind } from './action.js';
 
+// Upstream's delete-path events carry fixed texts; status.error gets the detail.
 const DELETE_EVENT_TEXT: Readonly<Record<DeleteFailureKind, (noun: string) => string>> = {
   credentials: () => 'Failed to get snapshot credentials',
   delete: (noun) => `Failed to delete ${noun}`,
@@ -38,5 +38,5 @@ export function deleteFailure(
 ): Failure {
   const phase: Phase = 'delete';
   const eventMessage = DELETE_EVENT_TEXT[kind](vocabulary.noun);
-  return { phase, eventReason: vocabulary.deleteErrorReason, message: composeMessage(`${eventMessage}: `, error, remedy), eventMessage };
+  return { phase, deleteKind: kind, eventReason: vocabulary.deleteErrorReason, message: composeMessage(`${eventMessage}: `, error, remedy), eventMessage };
 }

@@ -19,8 +19,9 @@ describe('deletionBlockReason', () => {
     { name: 'create re-issued while its outcome is unknown', v: deleting({ beingCreated: true }), action: create, reason: 'create-outcome-unknown' },
     { name: 'create-path failure with the annotation on', v: deleting({ beingCreated: true }), action: { type: 'fail', reason: 'invalid input', failure: failure('check') }, reason: 'create-outcome-unknown' },
     { name: 'create before the snapshot-controller annotated the deletion', v: deleting(), action: { type: 'mark-being-created', reason: 'r', phase: 'create', secret: null }, reason: 'waiting-for-snapshot-controller' },
-    { name: 'deletion secret unresolvable', v: deleting({ beingDeleted: true }), action: { type: 'fail', reason: 'invalid credentials', failure: failure('delete') }, reason: 'invalid-credentials' },
-    { name: 'group without members', v: deleting({ beingDeleted: true }), action: { type: 'fail', reason: 'no members', failure: failure('delete') }, reason: 'invalid-input' },
+    { name: 'deletion secret unresolvable', v: deleting({ beingDeleted: true }), action: { type: 'fail', reason: 'r', failure: { ...failure('delete'), deleteKind: 'credentials' } }, reason: 'invalid-credentials' },
+    { name: 'group without members', v: deleting({ beingDeleted: true }), action: { type: 'fail', reason: 'no members', failure: { ...failure('delete'), deleteKind: 'delete' } }, reason: 'invalid-input' },
+    { name: 'the kind decides, not the reason text', v: deleting({ beingDeleted: true }), action: { type: 'fail', reason: 'invalid credentials', failure: { ...failure('delete'), deleteKind: 'delete' } }, reason: 'invalid-input' },
     { name: 'DeleteSnapshot failed', v: deleting({ beingDeleted: true }), action: deleteBackend, reason: 'delete-failed' },
     { name: 'finalizer patch failed', v: deleting({ beingDeleted: true }), action: { type: 'remove-finalizer', reason: 'r' }, reason: 'api-error' },
   ];
