@@ -1,6 +1,7 @@
 // One controller per content kind, wired: informers for the contents and their classes, the
 // forward-only store, the event source that turns their events into keys (controller/), the work
-// queue (one queue name per kind, as upstream) and the workers. Everything here is kind-neutral; a kind contributes only its adapter, its resource coordinates and its name flags.
+// queue (one queue name per kind, as upstream) and the workers. Everything here is kind-neutral; a
+// kind contributes only its adapter, its resource coordinates and its name flags.
 // Kubernetes access (transport, QPS bucket, events, secrets) is shared and owned by the caller.
 
 import type { Clock } from '../base/clock.js';

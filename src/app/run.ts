@@ -62,9 +62,10 @@ function logDriver(log: Logger, driver: DriverInfo): void {
 
 export async function runSidecar(options: Options, log: Logger, deps: RunDeps = {}): Promise<number> {
   const clock = deps.clock ?? systemClock;
+  const version = readPackageVersion(import.meta.url);
   if (options.check) {
     const out = deps.stdout ?? new SyncFdWritable(1);
-    return runCheckCommand({ options, log, clock, version: readPackageVersion(import.meta.url), out, signal: deps.stopSignal ?? new AbortController().signal });
+    return runCheckCommand({ options, log, clock, version, out, signal: deps.stopSignal ?? new AbortController().signal });
   }
   const stop = new AbortController();
   let exitCode = 0;
@@ -108,7 +109,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
     .then(() =>
       runKubeChecks({
         options,
-        version: readPackageVersion(import.meta.url),
+        version,
         clock,
         log,
         signal: AbortSignal.any([stop.signal, checksDone.signal]),
@@ -177,7 +178,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
           log,
           clock,
           driverName: driver.driverName,
-          version: readPackageVersion(import.meta.url),
+          version,
           setLeader: (name, isLeader) => metrics.setLeader(name, isLeader),
         });
       }
@@ -185,7 +186,7 @@ export async function runSidecar(options: Options, log: Logger, deps: RunDeps = 
       if (leading && !stop.signal.aborted) {
         controller = startContentController({
           options,
-          version: readPackageVersion(import.meta.url),
+          version,
           log,
           clock,
           driverName: driver.driverName,

@@ -64,11 +64,6 @@ export interface ContentEventDeps<T extends ContentObject> extends ContentEventS
   readonly ownWrites: OwnWrites;
 }
 
-/** snapshot/content-view.ts isOurContent, from the API object. */
-export function isOurs<T extends ContentObject>(obj: T, kind: { readonly adapter: KindAdapter<T>; readonly driverName: string }): boolean {
-  return isOurContent(kind.adapter.toView(obj), kind.driverName);
-}
-
 /** The content informer's events, routed (contentEventSource wires it with its own log). */
 export function contentEventHandler<T extends ContentObject>(deps: ContentEventDeps<T>): InformerHandler<T> {
   const { adapter, driverName, store, ownWrites, enqueue, log } = deps;

@@ -4,13 +4,14 @@
 // VolumeSnapshotContents of a group are never CreateSnapshot'ed or DeleteSnapshot'ed one by one,
 // and the group's status is a merge patch with a resourceVersion precondition, never a PUT.
 import { describe, expect, test } from '@jest/globals';
-import { contentEventHandler, isOurs } from '../../../src/controller/content-event-source.js';
+import { contentEventHandler } from '../../../src/controller/content-event-source.js';
 import type { EventSink, SecretSource } from '../../../src/effects/ports.js';
 import type { KubeObject, VolumeGroupSnapshotContent, VolumeSnapshotContent } from '../../../src/kube/types.js';
 import type { KindAdapter } from '../../../src/kinds/kind-adapter.js';
 import { volumeGroupSnapshotContentKind as groupKind } from '../../../src/kinds/volume-group-snapshot-content.js';
 import { volumeSnapshotContentKind as singleKind } from '../../../src/kinds/volume-snapshot-content.js';
 import { nullLogger } from '../../../src/observability/logger.js';
+import { isOurContent } from '../../../src/snapshot/content-view.js';
 import * as K from '../../../src/snapshot/keys.js';
 import { rpcError } from '../../support/fake-snapshotter.js';
 import { classLookup, decisionContext, reconcileHarness } from '../../support/reconcile-harness.js';
@@ -389,7 +390,7 @@ describe('32. which group contents are ours', () => {
     ['our driver, volume handles', group(), true],
     ['our driver, pre-provisioned handles', group({ pre: { handle: 'g', members: ['m'] } }), true],
   ] as const)('%s → %s', (_name, obj, ours) => {
-    expect(isOurs(obj, { adapter: groupKind, driverName: DRIVER })).toBe(ours);
+    expect(isOurContent(groupKind.toView(obj), DRIVER)).toBe(ours);
   });
 
   test('a class of another driver is not silently skipped: it is a status error naming both drivers', async () => {
