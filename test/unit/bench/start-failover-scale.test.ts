@@ -9,7 +9,8 @@ import { logDecades, renderChart } from '../../../bench/chart-svg.js';
 import { CREATE_SNAPSHOT, firstCallAtMs } from '../../../bench/csi-call-count.js';
 import { cpuAt } from '../../../bench/proc-stats.js';
 import { renderReport } from '../../../bench/report-md.js';
-import type { BenchResult, RunMeasurement, WorkloadName, WorkloadSpec } from '../../../bench/results-schema.js';
+import type { RunMeasurement, WorkloadName, WorkloadSpec } from '../../../bench/results-schema.js';
+import { benchResult } from './bench-result.js';
 import { renderScaleChart, scaleRuns, scaleSeries } from '../../../bench/scale-chart.js';
 import { spawnCommand, syncFromLines } from '../../../bench/sidecar-under-test.js';
 import { checkTargets, summarizeWorkload } from '../../../bench/summarize.js';
@@ -162,17 +163,7 @@ describe('W3 scale curve', () => {
   });
 
   test('the report shows the scale table and embeds the chart', () => {
-    const result: BenchResult = {
-      machine: { cpus: 2, cpuModel: 'cpu', memGiB: 24, node: 'v24', kernel: 'Linux', k8s: 'v1.37', upstreamSnapshotter: 'v8.6.0', loadavgStart: [1, 1, 1] },
-      command: 'bench',
-      startedAt: '2026-12-06T00:00:00Z',
-      durationSeconds: 60,
-      reps: 1,
-      quick: false,
-      workloads: results,
-      targets: checkTargets(results),
-      scale_chart: 'results/scale-w3-x.svg',
-    };
+    const result = benchResult({ workloads: results, targets: checkTargets(results), scale_chart: 'results/scale-w3-x.svg' });
     const md = renderReport({ result, resultsFile: 'r.json', analysis: '' });
     expect(md).toContain('| 1000 | 1.00 / 1.50 (0.67×) | 90.00 / 60.00 (1.50×) | 0.30 / 0.40 (0.75×) |');
     expect(md).toContain('![W3 against N: sync time, RSS at rest, new content](results/scale-w3-x.svg)');

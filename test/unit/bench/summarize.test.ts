@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { parseBenchArgs } from '../../../bench/bench-options.js';
 import { niceMax, renderChart } from '../../../bench/chart-svg.js';
 import { ANALYSIS_MARKER, extractAnalysis, renderReport } from '../../../bench/report-md.js';
-import type { BenchResult, RunMeasurement, WorkloadSpec } from '../../../bench/results-schema.js';
+import type { RunMeasurement, WorkloadSpec } from '../../../bench/results-schema.js';
+import { benchResult } from './bench-result.js';
 import { checkTargets, summarizeWorkload } from '../../../bench/summarize.js';
 import { workloadPlan } from '../../../bench/workload-specs.js';
 
@@ -59,16 +60,12 @@ describe('summaries', () => {
 });
 
 describe('report and chart', () => {
-  const result: BenchResult = {
-    machine: { cpus: 2, cpuModel: 'cpu', memGiB: 24, node: 'v24', kernel: 'Linux', k8s: 'v1.37', upstreamSnapshotter: 'v8.6.0', loadavgStart: [1, 1, 1] },
+  const result = benchResult({
     command: 'node bench/run.ts --quick',
-    startedAt: '2026-01-01T00:00:00Z',
-    durationSeconds: 60,
-    reps: 1,
     quick: true,
     workloads: [summarizeWorkload(W1, [run('ours', 1, 100), run('upstream', 1, 160)])],
     targets: [],
-  };
+  });
 
   test('the report names the command and keeps the hand-written analysis across rewrites', () => {
     const first = renderReport({ result, resultsFile: 'r.json', analysis: '\n## Analysis\nwhy it is slow\n' });
